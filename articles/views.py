@@ -1,0 +1,58 @@
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url
+
+from accounts.preferences import remember_audience, saved_audience
+
+from .models import Article, Audience
+
+
+@require_safe
+def article_list(request):
+    articles = Article.objects.public().with_shown_revision()
+    return render(request, "articles/article_list.html", {"articles": articles})
+
+
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET", "HEAD", "POST"])
+def article_detail(request, slug):
+    """The article page, or just its variant block for htmx.
+
+    GET shows the audience named in `?audience=`, else the reader's saved choice, else the
+    default, and never stores anything. POST stores the reader's choice: htmx gets the variant
+    block and the new URL to push; a plain form gets redirected to that URL.
+    """
+    article = get_object_or_404(Article.objects.public(), slug=slug)
+    audiences = list(Audience.objects.all())
+    params = request.POST if request.method == "POST" else request.GET
+    audience = Audience.pick(audiences, params.get("audience", ""), saved_audience(request))
+    audience_url = f"{article.get_absolute_url()}?audience={audience.slug}"
+
+    if request.method == "POST":
+        if params.get("audience") == audience.slug:
+            remember_audience(request, audience.slug)
+        if not request.htmx:
+            return redirect(audience_url)
+
+    revision = article.shown_revision()
+    variant = (
+        revision.variants.filter(audience=audience).defer("body_markdown").first()
+        or revision.variants.order_by("audience__order").defer("body_markdown").first()
+    )
+    context = {
+        "article": article,
+        "revision": revision,
+        "audiences": audiences,
+        "audience": audience,
+        "variant": variant,
+        "citations": revision.citations.select_related("source"),
+    }
+    # htmx also marks history restores as htmx requests; those need the whole page.
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    context["announce"] = partial
+    template = "articles/article_detail.html"
+    response = render(request, f"{template}#variant" if partial else template, context)
+    if partial and request.method == "POST":
+        push_url(response, audience_url)
+    return response

@@ -1,0 +1,9 @@
+"""WSGI entry point: `gunicorn isoapp.wsgi:application`."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "isoapp.settings")
+
+application = get_wsgi_application()

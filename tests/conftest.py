@@ -1,0 +1,78 @@
+import io
+import os
+import shutil
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run in a
+# thread with a running loop unless told this is safe (it is: the loop is Playwright's, not ours).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """Manifest storage needs collectstatic; tests use plain storage so {% static %} works."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def _chromium_or_skip():
+    if os.path.exists(CHROMIUM) or shutil.which("chromium"):
+        return CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+    reason = f"Chromium not found at {CHROMIUM}: install Debian's chromium to run browser tests"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: browser tests must run)")
+    print(f"\nSKIPPING browser test: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = _chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def demo_article(db):
+    """The isotretinoin comparison article as `load_demo` builds it."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.core.management import call_command
+
+    from articles.models import Article, Audience
+
+    if not Audience.objects.exists():
+        # A transactional (browser) test flushed the tables that migrations had seeded.
+        import_module("articles.migrations.0002_seed_audiences").seed(apps, None)
+
+    call_command("load_demo", stdout=io.StringIO())
+    return Article.objects.get(slug="micro-dose-vs-conventional-isotretinoin")

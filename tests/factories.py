@@ -1,0 +1,100 @@
+"""factory_boy factories: the tests build their data with these, and so does `load_demo`."""
+
+import factory
+from django.contrib.auth import get_user_model
+
+from articles.models import Article, Audience, Citation, Revision, Source, Variant
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["email"]
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+def audience(slug: str) -> Audience:
+    """Audiences are seeded by a migration; tests and the demo look them up."""
+    return Audience.objects.get(slug=slug)
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+        django_get_or_create = ["key"]
+
+    key = factory.Sequence(lambda n: f"source-{n}")
+    kind = Source.Kind.TRIAL
+    authors = "Example A, Sample B"
+    title = factory.Sequence(lambda n: f"A trial of dose regimens, part {n}")
+    publisher = "J Example Med"
+    year = 2020
+    volume = "1(1)"
+    pages = "1-10"
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Article
+        django_get_or_create = ["slug"]
+
+    slug = factory.Sequence(lambda n: f"question-{n}")
+    title = factory.Sequence(lambda n: f"What is question number {n}?")
+    summary = "A short answer to a reader's question."
+
+
+class RevisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Revision
+
+    article = factory.SubFactory(ArticleFactory)
+    number = factory.LazyAttribute(lambda rev: rev.article.revisions.count() + 1)
+    change_summary = "First version."
+    state = Revision.State.SUBMITTED
+
+
+class CitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Citation
+
+    revision = factory.SubFactory(RevisionFactory)
+    source = factory.SubFactory(SourceFactory)
+    position = factory.LazyAttribute(lambda c: c.revision.citations.count() + 1)
+
+
+class VariantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Variant
+
+    revision = factory.SubFactory(RevisionFactory)
+    audience = factory.LazyFunction(lambda: audience("patient"))
+    body_markdown = factory.LazyAttribute(
+        lambda v: f"## Short answer\n\nThis is the {v.audience.slug} version."
+    )
+
+
+def revision_with_content(*, sources=(), texts=None, **revision_fields) -> Revision:
+    """A revision citing `sources` in order, with one variant per audience.
+
+    `texts` maps audience slugs to Markdown; audiences it leaves out get a one-line stand-in.
+    """
+    revision = RevisionFactory(**revision_fields)
+    for position, source in enumerate(sources, start=1):
+        CitationFactory(revision=revision, source=source, position=position)
+    texts = texts or {}
+    for option in Audience.objects.all():
+        if option.slug in texts:
+            VariantFactory(revision=revision, audience=option, body_markdown=texts[option.slug])
+        else:
+            VariantFactory(revision=revision, audience=option)
+    return revision
