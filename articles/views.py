@@ -10,7 +10,7 @@ from .models import Article, Audience
 
 @require_safe
 def article_list(request):
-    articles = Article.objects.public().with_shown_revision()
+    articles = Article.objects.public().with_shown_revision().order_by("created_at", "pk")
     return render(request, "articles/article_list.html", {"articles": articles})
 
 
