@@ -36,6 +36,13 @@ class User(AbstractUser):
     # `accounts` does not depend on `articles`; only accounts.preferences reads or writes it.
     reading_audience = models.SlugField(max_length=32, blank=True)
 
+    # Public profile of a medical reviewer, shown on the pages they approve.
+    display_name = models.CharField(
+        max_length=120, blank=True, help_text='Name as readers see it, e.g. "Dr. Ana Ruiz".'
+    )
+    credentials = models.CharField(max_length=100, blank=True, help_text='e.g. "MD, FAAD".')
+    specialty = models.CharField(max_length=100, blank=True, help_text='e.g. "Dermatology".')
+
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
 
@@ -45,4 +52,13 @@ class User(AbstractUser):
         ordering = ["email"]
 
     def __str__(self):
-        return self.get_full_name() or self.email
+        return self.public_name
+
+    @property
+    def public_name(self):
+        return self.display_name or self.get_full_name() or self.email.split("@")[0]
+
+    @property
+    def signature(self):
+        """Name and credentials as one line: "Dr. Ana Ruiz, MD, FAAD"."""
+        return ", ".join(part for part in (self.public_name, self.credentials) if part)

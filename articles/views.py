@@ -1,4 +1,6 @@
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
@@ -14,6 +16,10 @@ def article_list(request):
     return render(request, "articles/article_list.html", {"articles": articles})
 
 
+def can_preview(user):
+    return user.is_active and user.is_staff and user.has_perm("articles.view_revision")
+
+
 @vary_on_headers("HX-Request")
 @require_http_methods(["GET", "HEAD", "POST"])
 def article_detail(request, slug):
@@ -21,13 +27,18 @@ def article_detail(request, slug):
 
     GET shows the audience named in `?audience=`, else the reader's saved choice, else the
     default, and never stores anything. POST stores the reader's choice: htmx gets the variant
-    block and the new URL to push; a plain form gets redirected to that URL.
+    block and the new URL to push; a plain form gets redirected to that URL. Staff may add
+    `?revision=<number>` to preview any revision, never cached.
     """
-    article = get_object_or_404(Article.objects.public(), slug=slug)
-    audiences = list(Audience.objects.all())
     params = request.POST if request.method == "POST" else request.GET
+    preview_number = params.get("revision", "") if can_preview(request.user) else ""
+    articles = Article.objects.all() if preview_number else Article.objects.public()
+    article = get_object_or_404(articles, slug=slug)
+    audiences = list(Audience.objects.all())
     audience = Audience.pick(audiences, params.get("audience", ""), saved_audience(request))
     audience_url = f"{article.get_absolute_url()}?audience={audience.slug}"
+    if preview_number:
+        audience_url += f"&revision={preview_number}"
 
     if request.method == "POST":
         if params.get("audience") == audience.slug:
@@ -35,24 +46,34 @@ def article_detail(request, slug):
         if not request.htmx:
             return redirect(audience_url)
 
-    revision = article.shown_revision()
+    if preview_number:
+        if not preview_number.isdigit():
+            raise Http404("No such revision.")
+        revision = get_object_or_404(
+            article.revisions.select_related("approved_by"), number=preview_number
+        )
+    else:
+        revision = article.shown_revision()
     variant = (
         revision.variants.filter(audience=audience).defer("body_markdown").first()
         or revision.variants.order_by("audience__order").defer("body_markdown").first()
     )
+    # htmx also marks history restores as htmx requests; those need the whole page.
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
     context = {
         "article": article,
         "revision": revision,
+        "preview": bool(preview_number),
         "audiences": audiences,
         "audience": audience,
         "variant": variant,
         "citations": revision.citations.select_related("source"),
+        "announce": partial,
     }
-    # htmx also marks history restores as htmx requests; those need the whole page.
-    partial = bool(request.htmx) and not request.htmx.history_restore_request
-    context["announce"] = partial
     template = "articles/article_detail.html"
     response = render(request, f"{template}#variant" if partial else template, context)
     if partial and request.method == "POST":
         push_url(response, audience_url)
+    if preview_number:
+        add_never_cache_headers(response)
     return response

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.http import HttpResponse
@@ -10,6 +11,10 @@ from articles.sitemaps import ArticleSitemap
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
+
+# Staff sign in through allauth like everyone else: the admin has no weaker login of its own.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "isoapp"
 
 urlpatterns = [
     path("", include("articles.urls")),

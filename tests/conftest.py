@@ -22,8 +22,10 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    """Manifest storage needs collectstatic; tests use plain storage so {% static %} works."""
+def _test_settings(settings):
+    """Manifest storage needs collectstatic; tests use plain storage so {% static %} works.
+    Password hashing is made fast: its strength is not what these tests are about."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -60,19 +62,28 @@ def page(browser, live_server):
     context.close()
 
 
-@pytest.fixture
-def demo_article(db):
-    """The isotretinoin comparison article as `load_demo` builds it."""
+def restore_seed_data():
+    """Re-run the data migrations' seeds after a transactional test flushed their rows."""
     from importlib import import_module
 
     from django.apps import apps
-    from django.core.management import call_command
+    from django.contrib.auth.models import Group
 
-    from articles.models import Article, Audience
+    from articles.models import Audience
 
     if not Audience.objects.exists():
-        # A transactional (browser) test flushed the tables that migrations had seeded.
         import_module("articles.migrations.0002_seed_audiences").seed(apps, None)
+    if not Group.objects.exists():
+        import_module("articles.migrations.0004_roles").create_roles(apps, None)
 
+
+@pytest.fixture
+def demo_article(db):
+    """The isotretinoin comparison article as `load_demo` builds it."""
+    from django.core.management import call_command
+
+    from articles.models import Article
+
+    restore_seed_data()
     call_command("load_demo", stdout=io.StringIO())
     return Article.objects.get(slug="micro-dose-vs-conventional-isotretinoin")

@@ -2,8 +2,12 @@
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 
 from articles.models import Article, Audience, Citation, Revision, Source, Variant
+
+EDITORS = "Editors"
+REVIEWERS = "Medical reviewers"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -21,6 +25,28 @@ class UserFactory(factory.django.DjangoModelFactory):
     def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+    @factory.post_generation
+    def roles(obj, create, extracted, **kwargs):
+        """`UserFactory(roles=["Editors"])` puts the user in those groups and on the staff."""
+        if create and extracted:
+            obj.groups.add(*Group.objects.filter(name__in=extracted))
+            if not obj.is_staff:
+                obj.is_staff = True
+                obj.save(update_fields=["is_staff"])
+
+
+def editor(**fields):
+    fields.setdefault("first_name", "Eden")
+    fields.setdefault("last_name", "Editor")
+    return UserFactory(roles=[EDITORS], **fields)
+
+
+def reviewer(**fields):
+    fields.setdefault("display_name", "Dr. Rowan Reviewer")
+    fields.setdefault("credentials", "MD, FAAD")
+    fields.setdefault("specialty", "Dermatology")
+    return UserFactory(roles=[REVIEWERS], **fields)
 
 
 def audience(slug: str) -> Audience:
@@ -58,9 +84,8 @@ class RevisionFactory(factory.django.DjangoModelFactory):
         model = Revision
 
     article = factory.SubFactory(ArticleFactory)
-    number = factory.LazyAttribute(lambda rev: rev.article.revisions.count() + 1)
     change_summary = "First version."
-    state = Revision.State.SUBMITTED
+    state = Revision.State.DRAFT
 
 
 class CitationFactory(factory.django.DjangoModelFactory):
@@ -83,12 +108,14 @@ class VariantFactory(factory.django.DjangoModelFactory):
     )
 
 
-def revision_with_content(*, sources=(), texts=None, **revision_fields) -> Revision:
-    """A revision citing `sources` in order, with one variant per audience.
+def revision_with_content(*, sources=(), texts=None, state=Revision.State.DRAFT, **fields):
+    """A revision citing `sources` in order, with one variant per audience, left in `state`.
 
     `texts` maps audience slugs to Markdown; audiences it leaves out get a one-line stand-in.
+    Content is written while the revision is a draft; the state is then set directly, as test
+    data (application code changes states only through articles.workflow).
     """
-    revision = RevisionFactory(**revision_fields)
+    revision = RevisionFactory(state=Revision.State.DRAFT, **fields)
     for position, source in enumerate(sources, start=1):
         CitationFactory(revision=revision, source=source, position=position)
     texts = texts or {}
@@ -97,4 +124,7 @@ def revision_with_content(*, sources=(), texts=None, **revision_fields) -> Revis
             VariantFactory(revision=revision, audience=option, body_markdown=texts[option.slug])
         else:
             VariantFactory(revision=revision, audience=option)
+    if state != Revision.State.DRAFT:
+        Revision.objects.filter(pk=revision.pk).update(state=state)
+        revision.refresh_from_db()
     return revision

@@ -1,19 +1,59 @@
+import os
+import secrets
+
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from articles import demo_data
-from articles.models import Article, Audience, Source
-from tests.factories import ArticleFactory, SourceFactory, revision_with_content
+from articles import demo_data, workflow
+from articles.models import Article, Audience, Revision, Source
+from tests.factories import (
+    ArticleFactory,
+    CitationFactory,
+    SourceFactory,
+    UserFactory,
+    VariantFactory,
+    editor,
+    reviewer,
+)
+
+DEMO_ACCOUNTS = {
+    "editor@example.com": editor,
+    "reviewer@example.com": lambda **f: reviewer(display_name="Dr. Demo Reviewer", **f),
+    "reader@example.com": UserFactory,
+}
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo articles and their checked sources. Idempotent: what exists is left as it "
-        "is, so running it twice changes nothing."
+        "Load the demo articles, their checked sources and the demo accounts (editor@, reviewer@ "
+        "and reader@example.com, password from DEMO_PASSWORD or generated). Idempotent: what "
+        "exists is left as it is, so running it twice changes nothing."
     )
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        with transaction.atomic():
+            created_articles, created_sources, password = self.load()
+        # Printed after the commit, so the review emails (sent on commit) come before it.
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {created_articles} article(s) and {created_sources} source(s) "
+                "added; existing ones left unchanged."
+            )
+        )
+        self.stdout.write("Demo accounts (sign in at /accounts/login/; staff use /admin/):")
+        for email in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {email}")
+        if password:
+            self.stdout.write(f"  password: {password}")
+        else:
+            self.stdout.write(
+                "  password: the one printed when they were created "
+                "(set DEMO_PASSWORD and run load_demo again to reset it)"
+            )
+
+    def load(self):
+        accounts, password = self.demo_accounts()
         created_sources = 0
         for key, fields in demo_data.SOURCES.items():
             if not Source.objects.filter(key=key).exists():
@@ -21,26 +61,46 @@ class Command(BaseCommand):
                 created_sources += 1
 
         created_articles = 0
-        audiences = [a.slug for a in Audience.objects.all()]
         for spec in demo_data.ARTICLES:
-            if Article.objects.filter(slug=spec["slug"]).exists():
-                continue
-            article = ArticleFactory(
-                slug=spec["slug"], title=spec["title"], summary=spec["summary"]
-            )
-            revision_with_content(
-                article=article,
-                number=1,
-                state=spec["state"],
-                change_summary="First version, written from the checked bibliography.",
-                sources=[Source.objects.get(key=key) for key in spec["citations"]],
-                texts={slug: demo_data.variant_text(spec["slug"], slug) for slug in audiences},
-            )
-            created_articles += 1
+            if not Article.objects.filter(slug=spec["slug"]).exists():
+                self.create_article(spec, accounts)
+                created_articles += 1
+        return created_articles, created_sources, password
 
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo data ready: {created_articles} article(s) and {created_sources} source(s) "
-                "added; existing ones left unchanged."
+    def demo_accounts(self):
+        """The demo users, created once. Returns (users by email, password to print or "")."""
+        password = os.environ.get("DEMO_PASSWORD", "")
+        User = get_user_model()
+        existing = {u.email: u for u in User.objects.filter(email__in=DEMO_ACCOUNTS)}
+        if len(existing) == len(DEMO_ACCOUNTS) and not password:
+            return existing, ""
+        password = password or secrets.token_urlsafe(12)
+        users = {}
+        for email, make in DEMO_ACCOUNTS.items():
+            user = existing.get(email) or make(email=email)
+            if not user.check_password(password):
+                user.set_password(password)
+                user.save(update_fields=["password"])
+            users[email] = user
+        return users, password
+
+    def create_article(self, spec, accounts):
+        author, checker = accounts["editor@example.com"], accounts["reviewer@example.com"]
+        article = ArticleFactory(slug=spec["slug"], title=spec["title"], summary=spec["summary"])
+        revision = workflow.start_revision(article, author)
+        for position, key in enumerate(spec["citations"], start=1):
+            CitationFactory(
+                revision=revision, source=Source.objects.get(key=key), position=position
             )
-        )
+        for audience in Audience.objects.all():
+            VariantFactory(
+                revision=revision,
+                audience=audience,
+                body_markdown=demo_data.variant_text(spec["slug"], audience.slug),
+            )
+        summary = "First version, written from the checked bibliography."
+        workflow.submit(revision, author, summary)
+        if spec["state"] in (Revision.State.UNDER_REVIEW, Revision.State.APPROVED):
+            workflow.start_review(revision, checker)
+        if spec["state"] == Revision.State.APPROVED:
+            workflow.approve(revision, checker)

@@ -1,102 +1,26 @@
+import calendar
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.urls import reverse
+from django.utils import timezone
 
-from .rendering import citation_numbers, render_variant
+from ..rendering import citation_numbers, render_variant
+from .audience import Audience
+from .source import Source
 
-
-class Audience(models.Model):
-    """Who a reading level is written for. Seeded by a migration; staff may edit the wording."""
-
-    slug = models.SlugField(max_length=32, unique=True)
-    label = models.CharField(max_length=60)
-    description = models.CharField(max_length=160, help_text="One line, shown in the selector.")
-    reading_grade = models.PositiveSmallIntegerField(
-        null=True,
-        blank=True,
-        help_text="Target Flesch-Kincaid grade for this audience's text; empty for no target.",
-    )
-    order = models.PositiveSmallIntegerField(default=0)
-    is_default = models.BooleanField(
-        default=False, help_text="Shown to readers who have not chosen. Exactly one."
-    )
-    disclaimer_title = models.CharField(max_length=80)
-    disclaimer = models.TextField(help_text="Plain text shown under the article for this audience.")
-
-    class Meta:
-        ordering = ["order", "pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["is_default"], condition=Q(is_default=True), name="one_default_audience"
-            )
-        ]
-
-    def __str__(self):
-        return self.label
-
-    @staticmethod
-    def pick(audiences, *slugs):
-        """The first audience whose slug is among `slugs` (in that order), else the default.
-
-        Works on an already fetched list, so choosing costs no query. Unknown or empty slugs
-        are skipped: a reader never gets an error for a stale or mistyped choice.
-        """
-        by_slug = {audience.slug: audience for audience in audiences}
-        for slug in slugs:
-            if slug and slug in by_slug:
-                return by_slug[slug]
-        return next((a for a in audiences if a.is_default), audiences[0])
+DEFAULT_REVIEW_INTERVAL_MONTHS = 12
 
 
-class Source(models.Model):
-    class Kind(models.TextChoices):
-        GUIDELINE = "guideline", "Guideline"
-        SYSTEMATIC_REVIEW = "systematic_review", "Systematic review"
-        TRIAL = "trial", "Trial"
-        REGULATOR = "regulator", "Regulator"
-
-    key = models.SlugField(
-        max_length=40, unique=True, help_text="Short handle for staff, e.g. aad-2024."
-    )
-    kind = models.CharField(max_length=20, choices=Kind)
-    authors = models.CharField(max_length=300, blank=True)
-    title = models.CharField(max_length=400)
-    publisher = models.CharField("journal or issuer", max_length=200)
-    year = models.PositiveSmallIntegerField(null=True, blank=True)
-    volume = models.CharField(max_length=40, blank=True, help_text="Volume(issue), e.g. 90(5).")
-    pages = models.CharField(max_length=40, blank=True)
-    doi = models.CharField("DOI", max_length=120, blank=True)
-    pmid = models.CharField("PMID", max_length=12, blank=True)
-    url = models.URLField("URL", blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["key"]
-
-    def __str__(self):
-        return f"{self.authors or self.publisher} ({self.year or 'n.d.'}). {self.title}"
-
-    @property
-    def doi_url(self):
-        return f"https://doi.org/{self.doi}" if self.doi else ""
-
-    @property
-    def pubmed_url(self):
-        return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else ""
-
-    @property
-    def details(self):
-        """Journal, year, volume and pages in one line: "J Am Acad Dermatol. 2024;90(5):1-2"."""
-        text = self.publisher
-        if self.year:
-            text += f". {self.year}"
-            if self.volume:
-                text += f";{self.volume}"
-                if self.pages:
-                    text += f":{self.pages}"
-        return text
+def add_months(moment: datetime.datetime, months: int) -> datetime.datetime:
+    """`moment` plus calendar months, clamped to the month's end (Jan 31 + 1 month = Feb 28)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -107,11 +31,12 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def with_shown_revision(self):
-        """Annotate the state and date of the revision a reader sees, in one query."""
+        """Annotate the state and dates of the revision a reader sees, in one query."""
         shown = Revision.objects.filter(article=OuterRef("pk")).shown_first()
         return self.annotate(
             shown_state=Subquery(shown.values("state")[:1]),
             shown_created_at=Subquery(shown.values("created_at")[:1]),
+            shown_review_due_at=Subquery(shown.values("review_due_at")[:1]),
         )
 
 
@@ -119,6 +44,11 @@ class Article(models.Model):
     slug = models.SlugField(max_length=120, unique=True)
     title = models.CharField(max_length=200, help_text="The reader's question.")
     summary = models.TextField(max_length=600, help_text="One or two sentences for the index.")
+    review_interval_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=f"Months between medical reviews. Empty: {DEFAULT_REVIEW_INTERVAL_MONTHS}.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ArticleQuerySet.as_manager()
@@ -133,14 +63,36 @@ class Article(models.Model):
         return reverse("articles:detail", args=[self.slug])
 
     @property
+    def review_interval(self) -> int:
+        return self.review_interval_months or DEFAULT_REVIEW_INTERVAL_MONTHS
+
+    @property
     def shown_state_label(self):
         """Label of the state annotated by `ArticleQuerySet.with_shown_revision`."""
         state = getattr(self, "shown_state", None)
         return Revision.State(state).label if state else ""
 
+    @property
+    def shown_review_overdue(self):
+        due = getattr(self, "shown_review_due_at", None)
+        return (
+            self.shown_state == Revision.State.APPROVED and due is not None and due < timezone.now()
+        )
+
     def shown_revision(self):
         """The revision readers see (see `RevisionQuerySet.shown_first`), or None."""
-        return self.revisions.shown_first().first()
+        return self.revisions.shown_first().select_related("approved_by").first()
+
+    def live_revision(self):
+        """The latest approved revision, or None."""
+        return self.revisions.live().first()
+
+    def refresh_review_due(self):
+        """Re-date the live revision's next review after the interval changed."""
+        live = self.live_revision()
+        if live and live.approved_at:
+            live.review_due_at = add_months(live.approved_at, self.review_interval)
+            Revision.objects.filter(pk=live.pk).update(review_due_at=live.review_due_at)
 
 
 class RevisionQuerySet(models.QuerySet):
@@ -166,6 +118,25 @@ class RevisionQuerySet(models.QuerySet):
             .order_by("-approved_rank", "-number")
         )
 
+    def live(self):
+        """Each article's latest approved revision."""
+        newer_approved = Revision.objects.filter(
+            article=OuterRef("article"),
+            state=Revision.State.APPROVED,
+            number__gt=OuterRef("number"),
+        )
+        return self.filter(state=Revision.State.APPROVED).exclude(Exists(newer_approved))
+
+    def overdue(self, now=None):
+        """Live revisions whose next review date has passed."""
+        return self.live().filter(review_due_at__lt=now or timezone.now())
+
+    def awaiting_review_by(self, user):
+        """Submitted revisions this user could take: not their own work."""
+        return self.filter(state=Revision.State.SUBMITTED).exclude(
+            Q(author=user) | Q(contributors=user)
+        )
+
 
 class Revision(models.Model):
     class State(models.TextChoices):
@@ -176,21 +147,57 @@ class Revision(models.Model):
         APPROVED = "approved", "Approved"
 
     PUBLIC_STATES = (State.SUBMITTED, State.UNDER_REVIEW, State.APPROVED)
+    EDITABLE_STATES = (State.DRAFT, State.CHANGES_REQUESTED)
     # The steps readers see, in order.
     REVIEW_STEPS = (State.SUBMITTED, State.UNDER_REVIEW, State.APPROVED)
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
-    number = models.PositiveIntegerField()
+    number = models.PositiveIntegerField(editable=False)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        editable=False,
         related_name="authored_revisions",
     )
+    contributors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        editable=False,
+        related_name="edited_revisions",
+        help_text="Everyone who wrote or edited this revision; none of them may approve it.",
+    )
+    copied_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
-    change_summary = models.TextField(blank=True)
+    change_summary = models.TextField(
+        blank=True, help_text="What changed and why. Required to submit for review."
+    )
     state = models.CharField(max_length=20, choices=State, default=State.DRAFT, editable=False)
+    assigned_reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="assigned_revisions",
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="approved_revisions",
+    )
+    approved_by_label = models.CharField(
+        max_length=200, blank=True, editable=False, help_text="Name and credentials, as approved."
+    )
+    review_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     sources = models.ManyToManyField(Source, through="Citation", related_name="revisions")
 
     objects = RevisionQuerySet.as_manager()
@@ -200,13 +207,41 @@ class Revision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="unique_revision_number")
         ]
+        permissions = [
+            ("submit_revision", "Can submit revisions for medical review"),
+            ("review_revision", "Can review, request changes to and approve revisions"),
+        ]
 
     def __str__(self):
         return f"{self.article} — revision {self.number}"
 
+    def save(self, *args, **kwargs):
+        if not self.number:
+            last = Revision.objects.filter(article=self.article_id).aggregate(models.Max("number"))
+            self.number = (last["number__max"] or 0) + 1
+        super().save(*args, **kwargs)
+
     @property
     def is_approved(self):
         return self.state == self.State.APPROVED
+
+    @property
+    def is_editable(self):
+        return self.state in self.EDITABLE_STATES
+
+    @property
+    def review_overdue(self):
+        return self.is_approved and bool(self.review_due_at) and self.review_due_at < timezone.now()
+
+    def frozen_message(self):
+        return (
+            f"Revision {self.number} is {self.get_state_display().lower()}, so its content is "
+            "frozen. Start a new revision to change it."
+        )
+
+    def ensure_editable(self):
+        if not self.is_editable:
+            raise ValidationError(self.frozen_message(), code="frozen")
 
     def review_steps(self):
         """[(label, status)] for the status steps; status is "done", "current" or "todo"."""
@@ -242,6 +277,14 @@ class Citation(models.Model):
     def __str__(self):
         return f"[{self.position}] {self.source}"
 
+    def save(self, *args, **kwargs):
+        self.revision.ensure_editable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self.revision.ensure_editable()
+        return super().delete(*args, **kwargs)
+
 
 class Variant(models.Model):
     """One revision's text for one audience. HTML is rendered from the Markdown at save."""
@@ -264,11 +307,16 @@ class Variant(models.Model):
         return f"{self.revision} — {self.audience}"
 
     def save(self, *args, **kwargs):
+        self.revision.ensure_editable()
         self.body_html = render_variant(self.body_markdown)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "body_markdown" in update_fields:
             kwargs["update_fields"] = {*update_fields, "body_html"}
         super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self.revision.ensure_editable()
+        return super().delete(*args, **kwargs)
 
     def clean(self):
         if not self.revision_id:

@@ -1,0 +1,52 @@
+"""A readable word-level diff of two rendered variants, for reviewers.
+
+Compares what readers read (the rendered HTML, reduced to text with its paragraphs), not the
+Markdown source, and marks words removed with <del> and added with <ins>.
+"""
+
+import difflib
+import html
+import re
+
+BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote)>|<br\s*/?>", re.I)
+TAG = re.compile(r"<[^>]+>")
+TOKEN = re.compile(r"\n|[^\s]+")
+
+
+def readable_text(rendered_html: str) -> str:
+    """Text of rendered HTML with one line per block."""
+    text = BLOCK_END.sub("\n", rendered_html or "")
+    text = html.unescape(TAG.sub("", text))
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _render(tokens, tag=None):
+    out = []
+    for word in tokens:
+        if word == "\n":
+            out.append("<br>\n")
+        else:
+            out.append(html.escape(word))
+    text = " ".join(out).replace(" <br>\n ", "<br>\n")
+    return f"<{tag}>{text}</{tag}>" if tag and text.strip() else text
+
+
+def word_diff(old_html: str, new_html: str) -> str:
+    """HTML showing `new_html`'s text with changes against `old_html` marked."""
+    old = TOKEN.findall(readable_text(old_html))
+    new = TOKEN.findall(readable_text(new_html))
+    parts = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        if op == "equal":
+            parts.append(_render(new[b0:b1]))
+        if op in ("delete", "replace"):
+            parts.append(_render(old[a0:a1], "del"))
+        if op in ("insert", "replace"):
+            parts.append(_render(new[b0:b1], "ins"))
+    return " ".join(part for part in parts if part).replace(" <br>", "<br>")
+
+
+def has_changes(old_html: str, new_html: str) -> bool:
+    return readable_text(old_html) != readable_text(new_html)
