@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from . import workflow
@@ -155,8 +156,8 @@ class ReviewQueueFilter(admin.SimpleListFilter):
 
 @admin.register(Revision)
 class RevisionAdmin(admin.ModelAdmin):
-    list_display = ["article", "number", "state_label", "author", "assigned_reviewer", "created_at"]
-    list_display_links = ["article", "number"]
+    list_display = ["title", "number", "state_label", "author", "assigned_reviewer", "created_at"]
+    list_display_links = ["title", "number"]
     list_filter = [ReviewQueueFilter, "state"]
     list_select_related = ["article", "author", "assigned_reviewer"]
     search_fields = ["article__title", "change_summary"]
@@ -174,6 +175,10 @@ class RevisionAdmin(admin.ModelAdmin):
     readonly_fields = [f for f in fields if f != "change_summary"]
     inlines = [CitationInline, VariantInline]
     change_form_template = "admin/articles/revision/change_form.html"
+
+    @admin.display(description="Article", ordering="article__title")
+    def title(self, obj):
+        return Truncator(obj.article.title).chars(70)
 
     @admin.display(description="State", ordering="state")
     def state_label(self, obj):

@@ -22,14 +22,19 @@ def readable_text(rendered_html: str) -> str:
 
 
 def _render(tokens, tag=None):
-    out = []
+    """Words joined by spaces, wrapped in `tag` run by run; line breaks stay outside the tag."""
+    lines, current = [], []
     for word in tokens:
         if word == "\n":
-            out.append("<br>\n")
+            lines.append(current)
+            current = []
         else:
-            out.append(html.escape(word))
-    text = " ".join(out).replace(" <br>\n ", "<br>\n")
-    return f"<{tag}>{text}</{tag}>" if tag and text.strip() else text
+            current.append(html.escape(word))
+    lines.append(current)
+    runs = [" ".join(words) for words in lines]
+    if tag:
+        runs = [f"<{tag}>{run}</{tag}>" if run else "" for run in runs]
+    return "<br>\n".join(runs)
 
 
 def word_diff(old_html: str, new_html: str) -> str:
@@ -45,7 +50,7 @@ def word_diff(old_html: str, new_html: str) -> str:
             parts.append(_render(old[a0:a1], "del"))
         if op in ("insert", "replace"):
             parts.append(_render(new[b0:b1], "ins"))
-    return " ".join(part for part in parts if part).replace(" <br>", "<br>")
+    return " ".join(part for part in parts if part).replace(" <br>", "<br>").replace("\n ", "\n")
 
 
 def has_changes(old_html: str, new_html: str) -> bool:

@@ -77,6 +77,15 @@ def restore_seed_data():
         import_module("articles.migrations.0004_roles").create_roles(apps, None)
 
 
+@pytest.fixture(autouse=True)
+def _reseed_transactional_tests(request):
+    """Transactional tests flush every table after they run, seeded rows included."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        restore_seed_data()
+
+
 @pytest.fixture
 def demo_article(db):
     """The isotretinoin comparison article as `load_demo` builds it."""
@@ -84,6 +93,5 @@ def demo_article(db):
 
     from articles.models import Article
 
-    restore_seed_data()
     call_command("load_demo", stdout=io.StringIO())
     return Article.objects.get(slug="micro-dose-vs-conventional-isotretinoin")

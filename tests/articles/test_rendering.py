@@ -37,3 +37,14 @@ def test_xss_payloads_come_out_inert():
         assert dangerous not in lowered, dangerous
     assert 'href="https://example.com"' in html
     assert "ok" in html
+
+
+def test_word_diff_marks_removed_and_added_words_in_the_rendered_text():
+    from articles.diff import word_diff
+
+    old = render_variant("## Answer\n\nLow doses work **well** [1].\n\nKeep this.")
+    new = render_variant("## Answer\n\nLow doses work about as well [1].\n\n<script>x</script>")
+    diff = word_diff(old, new)
+    assert "Low doses work <ins>about as</ins> well [1]." in diff
+    assert "<del>Keep this.</del>" in diff
+    assert "**" not in diff and "<script" not in diff and "<strong>" not in diff

@@ -18,9 +18,11 @@ from tests.factories import (
 )
 
 DEMO_ACCOUNTS = {
-    "editor@example.com": editor,
-    "reviewer@example.com": lambda **f: reviewer(display_name="Dr. Demo Reviewer", **f),
-    "reader@example.com": UserFactory,
+    "editor@example.com": lambda **f: editor(first_name="Demo", last_name="Editor", **f),
+    "reviewer@example.com": lambda **f: reviewer(
+        first_name="Demo", last_name="Reviewer", display_name="Dr. Demo Reviewer", **f
+    ),
+    "reader@example.com": lambda **f: UserFactory(first_name="Demo", last_name="Reader", **f),
 }
 
 

@@ -1,0 +1,44 @@
+"""A medical reviewer's day in the admin, in Chromium: sign in, take a revision, approve it."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from articles.models import Article
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a demo password for tests"
+
+
+def test_demo_reviewer_starts_review_approves_and_readers_see_it(page, demo_article, monkeypatch):
+    from django.core.management import call_command
+
+    monkeypatch.setenv("DEMO_PASSWORD", PASSWORD)
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115 — reset the password
+    article = Article.objects.get(slug="isotretinoin-dose-and-pregnancy")
+
+    page.goto("/admin/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    page.get_by_label("Email").fill("reviewer@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+
+    page.goto("/admin/articles/revision/?queue=awaiting_me")
+    page.get_by_role("link", name=article.title).first.click()
+    page.get_by_role("link", name="Review page and actions").click()
+    expect(page.locator(".admin-step-current")).to_contain_text("Submitted")
+    page.get_by_role("button", name="Start review").click()
+    expect(page.locator(".messagelist")).to_contain_text("now Under review")
+    page.get_by_label("Comment").fill("Checked every claim against the regulators' notices.")
+    page.get_by_role("button", name="Approve").click()
+    expect(page.locator(".messagelist")).to_contain_text("now Approved")
+    expect(page.locator(".timeline")).to_contain_text("Checked every claim")
+
+    page.goto(article.get_absolute_url())
+    expect(page.locator('[aria-current="step"]')).to_contain_text("Approved")
+    expect(page.locator(".meta")).to_contain_text("by Dr. Demo Reviewer, MD, FAAD")
+    expect(page.locator(".meta")).to_contain_text("Next review due")
+    expect(page.get_by_text("pending human review")).to_have_count(0)
