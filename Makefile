@@ -33,6 +33,7 @@ demo: install
 
 run: demo
 	@echo "Serving http://$(HOST_PORT)/ (Ctrl+C stops it)"
+	@echo "Sign in at http://$(HOST_PORT)/accounts/login/ with a demo account above; editors and reviewers work in http://$(HOST_PORT)/admin/"
 	$(BIN)/python manage.py runserver $(HOST_PORT)
 
 lint: install

@@ -38,6 +38,7 @@ class Action:
     target: str
     needs_comment: bool = False
     comment_label: str = "Comment"
+    missing_comment: str = ""
 
 
 SUBMIT = Action(
@@ -47,6 +48,7 @@ SUBMIT = Action(
     State.SUBMITTED,
     needs_comment=True,
     comment_label="Change summary",
+    missing_comment="Write a change summary before you submit for review.",
 )
 START_REVIEW = Action("start_review", "Start review", (State.SUBMITTED,), State.UNDER_REVIEW)
 APPROVE = Action(
@@ -59,6 +61,7 @@ REQUEST_CHANGES = Action(
     State.CHANGES_REQUESTED,
     needs_comment=True,
     comment_label="What needs to change",
+    missing_comment="Say what needs to change before you request changes.",
 )
 ACTIONS = {action.name: action for action in (SUBMIT, START_REVIEW, APPROVE, REQUEST_CHANGES)}
 
@@ -121,7 +124,7 @@ def _transition(action, revision, user, comment="", expected_state=None, **chang
         if reason := refusal(action, locked, user):
             raise TransitionError(reason)
         if action.needs_comment and not comment:
-            raise TransitionError(f"{action.comment_label} is required to {action.label.lower()}.")
+            raise TransitionError(action.missing_comment)
         from_state = locked.state
         moved = Revision.objects.filter(pk=locked.pk, state=from_state).update(
             state=action.target, **changes

@@ -73,7 +73,7 @@ def test_request_changes_then_resubmit(draft, cast):
 @pytest.mark.parametrize(
     ("step", "message"),
     [
-        (lambda r, c: workflow.submit(r, c["author"], "  "), "Change summary is required"),
+        (lambda r, c: workflow.submit(r, c["author"], "  "), "Write a change summary"),
         (lambda r, c: workflow.start_review(r, c["reviewer"]), "is draft"),
         (lambda r, c: workflow.approve(r, c["reviewer"]), "is draft"),
         (lambda r, c: workflow.submit(r, c["reviewer"], "x"), "Only editors"),
@@ -91,7 +91,7 @@ def test_refusals_have_clear_messages_and_change_nothing(draft, cast, step, mess
 def test_request_changes_needs_a_comment(draft, cast):
     workflow.submit(draft, cast["author"], "First version.")
     workflow.start_review(draft, cast["reviewer"])
-    with pytest.raises(workflow.TransitionError, match="What needs to change is required"):
+    with pytest.raises(workflow.TransitionError, match="Say what needs to change"):
         workflow.request_changes(draft, cast["reviewer"], "")
 
 
