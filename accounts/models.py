@@ -36,6 +36,12 @@ class User(AbstractUser):
     # `accounts` does not depend on `articles`; only accounts.preferences reads or writes it.
     reading_audience = models.SlugField(max_length=32, blank=True)
 
+    class TextSize(models.TextChoices):
+        STANDARD = "standard", "Standard"
+        LARGE = "large", "Large"
+
+    text_size = models.CharField(max_length=10, choices=TextSize, blank=True)
+
     # Public profile of a medical reviewer, shown on the pages they approve.
     display_name = models.CharField(
         max_length=120, blank=True, help_text='Name as readers see it, e.g. "Dr. Ana Ruiz".'

@@ -1,67 +1,101 @@
-"""The reader's reading-level choice: the one place its rules live.
+"""A reader's preferences — reading level (an audience slug) and text size: the one place
+their rules live.
 
-- Anonymous readers keep it in their session; signed-in readers on their account (and in the
-  session, so the page never needs a second lookup).
-- Only a POST stores it (`remember_audience`); reading a page with `?audience=` never does.
-- At sign-in: a choice made in this browser before signing in wins and is saved to the account;
-  otherwise the account's saved choice is applied to this browser.
-- After signing out, Django flushes the session; `carry_over_sign_out` keeps the last choice
-  for that browser.
+- Anonymous readers keep them in their session; signed-in readers on their account too, so
+  they follow them to every device.
+- Only a POST stores them (`remember`); reading a page with `?audience=` never does.
+- Signing in: a choice made in this browser before signing in wins and is saved to the
+  account; for anything not chosen here, the account's saved choice is applied to this browser
+  (a new device gets the account's choices).
+- Signing out: Django empties the session, but the last choices stay for that browser
+  (`KeepChoicesAfterSignOutMiddleware` puts them back into the new session).
 
-Values are audience slugs; callers validate them against `articles.Audience`.
+Audience values are validated by the caller against `articles.Audience`; text sizes here.
 """
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
-SESSION_KEY = "reading_audience"
+from .models import User
+
+READING_LEVEL = "reading_audience"
+TEXT_SIZE = "text_size"
+FIELDS = (READING_LEVEL, TEXT_SIZE)  # session keys, and the User fields they mirror
+TEXT_SIZES = User.TextSize
+
+
+def _saved(request, key) -> str:
+    value = request.session.get(key, "")
+    user = getattr(request, "user", None)
+    if not value and user is not None and user.is_authenticated:
+        value = getattr(user, key)
+    return value
 
 
 def saved_audience(request) -> str:
-    """The slug this reader chose, or "" when they never chose."""
-    slug = request.session.get(SESSION_KEY, "")
-    if not slug and request.user.is_authenticated:
-        slug = request.user.reading_audience
-    return slug
+    """The audience slug this reader chose, or "" when they never chose."""
+    return _saved(request, READING_LEVEL)
+
+
+def text_size(request) -> str:
+    """ "standard" or "large"."""
+    value = _saved(request, TEXT_SIZE)
+    return value if value in TEXT_SIZES.values else TEXT_SIZES.STANDARD
+
+
+def remember(request, **choices) -> None:
+    """Store choices, e.g. `remember(request, reading_audience="caregiver", text_size="large")`."""
+    changed = []
+    for key, value in choices.items():
+        if key not in FIELDS:
+            raise ValueError(f"Unknown preference {key!r}.")
+        if key == TEXT_SIZE and value not in TEXT_SIZES.values:
+            raise ValueError(f"Unknown text size {value!r}.")
+        request.session[key] = value
+        if request.user.is_authenticated and getattr(request.user, key) != value:
+            setattr(request.user, key, value)
+            changed.append(key)
+    if changed:
+        request.user.save(update_fields=changed)
 
 
 def remember_audience(request, slug: str) -> None:
-    request.session[SESSION_KEY] = slug
-    user = request.user
-    if user.is_authenticated and user.reading_audience != slug:
-        user.reading_audience = slug
-        user.save(update_fields=["reading_audience"])
+    remember(request, reading_audience=slug)
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.preferences.merge_at_sign_in")
 def merge_at_sign_in(sender, request, user, **kwargs):
     if request is None or not hasattr(request, "session"):
         return
-    chosen_here = request.session.get(SESSION_KEY, "")
-    if chosen_here:
-        if user.reading_audience != chosen_here:
-            user.reading_audience = chosen_here
-            user.save(update_fields=["reading_audience"])
-    elif user.reading_audience:
-        request.session[SESSION_KEY] = user.reading_audience
+    changed = []
+    for key in FIELDS:
+        chosen_here = request.session.get(key, "")
+        if chosen_here and getattr(user, key) != chosen_here:
+            setattr(user, key, chosen_here)
+            changed.append(key)
+        elif not chosen_here and getattr(user, key):
+            request.session[key] = getattr(user, key)
+    if changed:
+        user.save(update_fields=changed)
 
 
 @receiver(user_logged_out, dispatch_uid="accounts.preferences.remember_at_sign_out")
 def remember_at_sign_out(sender, request, user, **kwargs):
-    """Stash the choice on the request; `logout()` flushes the session right after this signal."""
+    """Stash the choices on the request; `logout()` flushes the session right after this."""
     if request is not None and hasattr(request, "session"):
-        request._reading_audience_after_logout = request.session.get(SESSION_KEY, "")
+        request._preferences_after_logout = {
+            key: request.session[key] for key in FIELDS if request.session.get(key)
+        }
 
 
-class KeepChoiceAfterSignOutMiddleware:
-    """Put the stashed choice back into the fresh session that sign-out leaves behind."""
+class KeepChoicesAfterSignOutMiddleware:
+    """Put the stashed choices back into the fresh session that sign-out leaves behind."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        slug = getattr(request, "_reading_audience_after_logout", "")
-        if slug:
-            request.session[SESSION_KEY] = slug
+        for key, value in getattr(request, "_preferences_after_logout", {}).items():
+            request.session[key] = value
         return response

@@ -1,7 +1,8 @@
 """Emails about review events. Queued by articles.workflow after its transaction commits.
 
 One message per person (nobody sees who else was told): reviewers hear of new submissions; the
-revision's author hears when changes are requested or the revision is approved.
+revision's author hears when changes are requested or the revision is approved; readers who
+saved the article and opted in hear when a new revision of it is approved.
 """
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.db.models import Q
 from django.tasks import task
 from django.urls import reverse
 
-from .models import ReviewEvent
+from .models import ReviewEvent, SavedArticle
 
 
 def reviewers():
@@ -39,8 +40,23 @@ def messages_for(event):
         )
         return [(r.email, subject, body) for r in reviewers() if r.pk != event.actor_id]
     author = revision.author
+    messages = []
+    if event.action == "approve":
+        messages += [
+            (
+                email,
+                f"Reviewed again: {article.title}",
+                f"“{article.title}”, an article you saved, has a newly approved version, "
+                f"reviewed by {who}. Read it: {page_url}\n\nYou get this email because you "
+                "asked for it on your saved articles. Turn it off there: "
+                f"{settings.SITE_URL}{reverse('accounts:home')}\n",
+            )
+            for email in SavedArticle.objects.filter(
+                article=article, notify_on_review=True, user__is_active=True
+            ).values_list("user__email", flat=True)
+        ]
     if not author or not author.email or not author.is_active:
-        return []
+        return messages
     if event.action == "request_changes":
         subject = f"Changes requested: {article.title}"
         body = (
@@ -56,8 +72,8 @@ def messages_for(event):
         if event.comment:
             body += f"\nTheir comment: {event.comment}\n"
     else:
-        return []
-    return [(author.email, subject, body)]
+        return messages
+    return [(author.email, subject, body), *messages]
 
 
 @task

@@ -1,13 +1,15 @@
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from accounts.preferences import remember_audience, saved_audience
 
-from .models import Article, Audience
+from .models import Article, Audience, SavedArticle
 
 
 @require_safe
@@ -69,6 +71,8 @@ def article_detail(request, slug):
         "variant": variant,
         "citations": revision.citations.select_related("source"),
         "announce": partial,
+        "is_saved": request.user.is_authenticated
+        and SavedArticle.objects.filter(user=request.user, article=article).exists(),
     }
     template = "articles/article_detail.html"
     response = render(request, f"{template}#variant" if partial else template, context)
@@ -77,3 +81,22 @@ def article_detail(request, slug):
     if preview_number:
         add_never_cache_headers(response)
     return response
+
+
+@require_POST
+def toggle_saved(request, slug):
+    """Save the article to the reader's account, or remove it. htmx gets the button back."""
+    article = get_object_or_404(Article.objects.public(), slug=slug)
+    if not request.user.is_authenticated:
+        return redirect_to_login(article.get_absolute_url())
+    saved, created = SavedArticle.objects.get_or_create(user=request.user, article=article)
+    if not created:
+        saved.delete()
+    if request.htmx:
+        context = {"article": article, "is_saved": created, "announce": True}
+        return render(request, "articles/article_detail.html#save", context)
+    messages.success(
+        request,
+        "Saved to your account." if created else "Removed from your saved articles.",
+    )
+    return redirect(article)

@@ -18,6 +18,7 @@ admin.site.site_header = "isoapp"
 
 urlpatterns = [
     path("", include("articles.urls")),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path(
         "editorial-policy/",

@@ -1,11 +1,17 @@
 """factory_boy factories: the tests build their data with these, and so does `load_demo`."""
 
 import factory
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from articles.models import Article, Audience, Citation, Revision, Source, Variant
 
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # base32, tests and demo only
 EDITORS = "Editors"
 REVIEWERS = "Medical reviewers"
 
@@ -27,13 +33,28 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
     @factory.post_generation
+    def verified_email(obj, create, extracted, **kwargs):
+        """Sign-in needs a verified address (mandatory verification); pass False to skip."""
+        if create and extracted is not False:
+            EmailAddress.objects.get_or_create(
+                user=obj, email=obj.email, defaults={"verified": True, "primary": True}
+            )
+
+    @factory.post_generation
     def roles(obj, create, extracted, **kwargs):
-        """`UserFactory(roles=["Editors"])` puts the user in those groups and on the staff."""
+        """`UserFactory(roles=["Editors"])` puts the user in those groups and on the staff, with
+        an authenticator app set up (staff need one); `totp_secret=` picks its secret."""
         if create and extracted:
             obj.groups.add(*Group.objects.filter(name__in=extracted))
             if not obj.is_staff:
                 obj.is_staff = True
                 obj.save(update_fields=["is_staff"])
+
+    @factory.post_generation
+    def totp_secret(obj, create, extracted, **kwargs):
+        if create and obj.is_staff and not is_mfa_enabled(obj, [Authenticator.Type.TOTP]):
+            TOTP.activate(obj, extracted or TEST_TOTP_SECRET)
+            RecoveryCodes.activate(obj)
 
 
 def editor(**fields):

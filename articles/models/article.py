@@ -37,6 +37,7 @@ class ArticleQuerySet(models.QuerySet):
             shown_state=Subquery(shown.values("state")[:1]),
             shown_created_at=Subquery(shown.values("created_at")[:1]),
             shown_review_due_at=Subquery(shown.values("review_due_at")[:1]),
+            shown_approved_at=Subquery(shown.values("approved_at")[:1]),
         )
 
 

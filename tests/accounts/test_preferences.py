@@ -2,7 +2,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.preferences import SESSION_KEY
+from accounts.preferences import READING_LEVEL as SESSION_KEY
 from articles.models import Revision
 from tests.factories import UserFactory, revision_with_content
 

@@ -3,26 +3,43 @@
 import re
 
 import pytest
+from allauth.mfa.totp.internal.auth import (
+    format_hotp_value,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
 from playwright.sync_api import expect
 
 from articles.models import Article
+from tests.factories import TEST_TOTP_SECRET
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a demo password for tests"
 
 
-def test_demo_reviewer_starts_review_approves_and_readers_see_it(page, demo_article, monkeypatch):
-    from django.core.management import call_command
-
+@pytest.fixture(autouse=True)
+def demo_credentials(monkeypatch):
+    """Known demo credentials, set before `demo_article` runs load_demo."""
     monkeypatch.setenv("DEMO_PASSWORD", PASSWORD)
-    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115 — reset the password
+    monkeypatch.setenv("DEMO_TOTP_SECRET", TEST_TOTP_SECRET)
+
+
+def current_code(secret):
+    counter = next(yield_hotp_counters_from_time())
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+def test_demo_reviewer_starts_review_approves_and_readers_see_it(page, demo_article):
     article = Article.objects.get(slug="isotretinoin-dose-and-pregnancy")
 
     page.goto("/admin/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     page.get_by_label("Email").fill("reviewer@example.com")
     page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    # Staff have two-factor authentication: the authenticator app's code comes next.
+    page.get_by_label("Code").fill(current_code(TEST_TOTP_SECRET))
     page.get_by_role("button", name="Sign In").click()
     expect(page).to_have_url(re.compile(r"/admin/$"))
 

@@ -1,6 +1,7 @@
 import os
 import secrets
 
+from allauth.mfa.totp.internal.auth import generate_totp_secret
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -35,7 +36,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
-            created_articles, created_sources, password = self.load()
+            created_articles, created_sources, password, totp_secret = self.load()
         # Printed after the commit, so the review emails (sent on commit) come before it.
         self.stdout.write(
             self.style.SUCCESS(
@@ -53,9 +54,13 @@ class Command(BaseCommand):
                 "  password: the one printed when they were created "
                 "(set DEMO_PASSWORD and run load_demo again to reset it)"
             )
+        if totp_secret:
+            self.stdout.write(
+                f"  staff two-factor secret (add it to an authenticator app): {totp_secret}"
+            )
 
     def load(self):
-        accounts, password = self.demo_accounts()
+        accounts, password, totp_secret = self.demo_accounts()
         created_sources = 0
         for key, fields in demo_data.SOURCES.items():
             if not Source.objects.filter(key=key).exists():
@@ -67,24 +72,26 @@ class Command(BaseCommand):
             if not Article.objects.filter(slug=spec["slug"]).exists():
                 self.create_article(spec, accounts)
                 created_articles += 1
-        return created_articles, created_sources, password
+        return created_articles, created_sources, password, totp_secret
 
     def demo_accounts(self):
-        """The demo users, created once. Returns (users by email, password to print or "")."""
+        """The demo users, created once; staff get an authenticator (TOTP) with the secret from
+        DEMO_TOTP_SECRET. Returns (users by email, password to print or "", secret or "")."""
         password = os.environ.get("DEMO_PASSWORD", "")
         User = get_user_model()
         existing = {u.email: u for u in User.objects.filter(email__in=DEMO_ACCOUNTS)}
         if len(existing) == len(DEMO_ACCOUNTS) and not password:
-            return existing, ""
+            return existing, "", ""
         password = password or secrets.token_urlsafe(12)
+        totp_secret = os.environ.get("DEMO_TOTP_SECRET", "") or generate_totp_secret()
         users = {}
         for email, make in DEMO_ACCOUNTS.items():
-            user = existing.get(email) or make(email=email)
+            user = existing.get(email) or make(email=email, totp_secret=totp_secret)
             if not user.check_password(password):
                 user.set_password(password)
                 user.save(update_fields=["password"])
             users[email] = user
-        return users, password
+        return users, password, totp_secret if len(existing) < len(DEMO_ACCOUNTS) else ""
 
     def create_article(self, spec, accounts):
         author, checker = accounts["editor@example.com"], accounts["reviewer@example.com"]

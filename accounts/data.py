@@ -1,0 +1,60 @@
+"""Everything the site holds about one person, for "download my data"."""
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+
+from articles.models import ReviewEvent, Revision, SavedArticle
+
+
+def personal_data(user) -> dict:
+    return {
+        "account": {
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "date_joined": user.date_joined,
+            "last_login": user.last_login,
+            "is_staff": user.is_staff,
+            "groups": list(user.groups.values_list("name", flat=True)),
+        },
+        "reviewer_profile": {
+            "display_name": user.display_name,
+            "credentials": user.credentials,
+            "specialty": user.specialty,
+        },
+        "preferences": {
+            "reading_level": user.reading_audience,
+            "text_size": user.text_size or "standard",
+        },
+        "email_addresses": [
+            {"email": e.email, "verified": e.verified, "primary": e.primary}
+            for e in EmailAddress.objects.filter(user=user)
+        ],
+        "two_factor_methods": [
+            {"type": a.type, "created_at": a.created_at, "last_used_at": a.last_used_at}
+            for a in Authenticator.objects.filter(user=user)
+        ],
+        "saved_articles": [
+            {
+                "article": s.article.title,
+                "url": s.article.get_absolute_url(),
+                "saved_at": s.created_at,
+                "email_when_re_reviewed": s.notify_on_review,
+            }
+            for s in SavedArticle.objects.filter(user=user).select_related("article")
+        ],
+        "revisions_authored": [
+            {"article": r.article.title, "revision": r.number, "state": r.state}
+            for r in Revision.objects.filter(author=user).select_related("article")
+        ],
+        "review_actions": [
+            {
+                "article": e.revision.article.title,
+                "revision": e.revision.number,
+                "action": e.action,
+                "at": e.created_at,
+                "comment": e.comment,
+            }
+            for e in ReviewEvent.objects.filter(actor=user).select_related("revision__article")
+        ],
+    }
