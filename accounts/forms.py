@@ -47,3 +47,16 @@ class SavedArticleForm(forms.Form):
     notify_on_review = forms.BooleanField(
         required=False, label="Email me when it is reviewed again"
     )
+
+
+class ReviewerProfileForm(forms.ModelForm):
+    class Meta:
+        from .models import User
+
+        model = User
+        fields = ["display_name", "credentials", "specialty"]
+        help_texts = {
+            "display_name": "Readers see it on every article you approve, e.g. “Dr. Ana Ruiz”.",
+            "credentials": "Shown after your name, e.g. “MD, FAAD”.",
+            "specialty": "e.g. “Dermatology”.",
+        }

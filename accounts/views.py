@@ -3,15 +3,16 @@ import json
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from articles.models import Article, SavedArticle
+from articles.models import Article, Audience, SavedArticle
 
 from . import preferences
 from .data import personal_data
-from .forms import DeleteAccountForm, PreferencesForm, SavedArticleForm
+from .forms import DeleteAccountForm, PreferencesForm, ReviewerProfileForm, SavedArticleForm
 
 
 @require_safe
@@ -30,8 +31,9 @@ def account_home(request):
 def preferences_view(request):
     """Reading level and text size, for visitors and signed-in readers alike. htmx saves in
     place (the form comes back with a status; HX-Trigger tells the page the text size)."""
+    audiences = list(Audience.objects.all())
     initial = {
-        "reading_audience": preferences.saved_audience(request) or None,
+        "reading_audience": Audience.pick(audiences, preferences.saved_audience(request)).slug,
         "text_size": preferences.text_size(request),
     }
     form = PreferencesForm(request.POST or None, initial=initial)
@@ -102,3 +104,18 @@ def delete_account(request):
         return redirect("articles:list")
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/delete.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def reviewer_profile(request):
+    """Staff set the name and credentials that readers see on the articles they approve."""
+    if not request.user.is_staff:
+        raise PermissionDenied("Only editors and medical reviewers have a public profile.")
+    form = ReviewerProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your public profile is saved.")
+        return redirect("accounts:home")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/profile.html", {"form": form}, status=status)

@@ -95,7 +95,10 @@ def refusal(action: Action, revision: Revision, user) -> str:
     if action in (APPROVE, REQUEST_CHANGES) and revision.assigned_reviewer_id != user.pk:
         return "Only the reviewer assigned to this revision can do that."
     if action is APPROVE and not (user.display_name and user.credentials):
-        return "Add your display name and credentials to your profile before approving."
+        return (
+            "Add your display name and credentials to your public reviewer profile "
+            "(Your account → Public reviewer profile) before approving."
+        )
     return ""
 
 

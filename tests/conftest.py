@@ -26,6 +26,10 @@ def _test_settings(settings):
     """Manifest storage needs collectstatic; tests use plain storage so {% static %} works.
     Password hashing is made fast: its strength is not what these tests are about."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Rate-limit counters and used one-time codes live in the cache: start each test clean.
+    from django.core.cache import cache
+
+    cache.clear()
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

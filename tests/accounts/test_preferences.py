@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -22,6 +24,12 @@ def article():
 def sign_in(client, user):
     response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
     assert response.status_code == 302, response.content.decode()[:2000]
+
+
+def checked(response, name):
+    """The value of the checked radio button called `name`."""
+    inputs = re.findall(rf'<input[^>]*name="{name}"[^>]*>', response.content.decode())
+    return next(re.search(r'value="([^"]*)"', tag)[1] for tag in inputs if " checked" in tag)
 
 
 def shown(client, article):
@@ -76,3 +84,58 @@ def test_stale_saved_choice_falls_back_to_the_default(client, article):
     response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     assert shown(client, article) == "Patient"
+
+
+def test_preferences_page_saves_in_place_with_htmx(client, article):
+    url = reverse("accounts:preferences")
+    page = client.get(url)
+    assert checked(page, "reading_audience") == "patient"
+    assert checked(page, "text_size") == "standard"
+    response = client.post(
+        url,
+        {"reading_audience": "student", "text_size": "large"},
+        headers={"HX-Request": "true"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in body and 'id="preferences-form"' in body
+    assert 'role="status">Saved.' in body
+    assert response["HX-Trigger"] == '{"textSizeChanged": "large"}'
+    # One source of truth: the article selector now shows the student version ...
+    assert shown(client, article) == "Student"
+    # ... and every page is in large text.
+    assert '<html lang="en" class="text-large">' in client.get("/").content.decode()
+
+
+def test_preferences_page_without_javascript(client, article):
+    response = client.post(
+        reverse("accounts:preferences"), {"reading_audience": "caregiver", "text_size": "standard"}
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert "Your preferences are saved." in page.content.decode()
+    assert shown(client, article) == "Caregiver"
+
+
+def test_bad_preferences_are_refused_with_words_and_kept(client):
+    response = client.post(
+        reverse("accounts:preferences"), {"reading_audience": "wizard", "text_size": "large"}
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Choose one of the reading levels listed." in body
+    assert checked(response, "text_size") == "large"
+    assert SESSION_KEY not in client.session
+
+
+def test_signed_in_preferences_follow_the_account(client):
+    user = UserFactory()
+    sign_in(client, user)
+    client.post(
+        reverse("accounts:preferences"), {"reading_audience": "clinician", "text_size": "large"}
+    )
+    user.refresh_from_db()
+    assert (user.reading_audience, user.text_size) == ("clinician", "large")
+    other_device = Client()
+    sign_in(other_device, user)
+    assert '<html lang="en" class="text-large">' in other_device.get("/").content.decode()

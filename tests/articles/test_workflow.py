@@ -120,7 +120,10 @@ def test_approving_needs_a_public_name_and_credentials(draft, cast):
     anonymous_reviewer = reviewer(display_name="", credentials="")
     workflow.submit(draft, cast["author"], "First version.")
     workflow.start_review(draft, anonymous_reviewer)
-    with pytest.raises(workflow.TransitionError, match="display name and credentials"):
+    with pytest.raises(
+        workflow.TransitionError,
+        match="display name and credentials to your public reviewer profile",
+    ):
         workflow.approve(draft, anonymous_reviewer)
 
 
