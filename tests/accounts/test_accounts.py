@@ -26,13 +26,10 @@ from tests.factories import (
     reviewer,
     revision_with_content,
 )
+from tests.pages import text_of
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"
-
-
-def text_of(response):
-    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
 
 
 def totp_code():

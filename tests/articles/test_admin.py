@@ -1,7 +1,6 @@
 """The admin as editors and reviewers use it."""
 
 import datetime
-import re
 
 import pytest
 from django.urls import reverse
@@ -10,13 +9,10 @@ from django.utils import timezone
 from articles import workflow
 from articles.models import ReviewEvent, Revision
 from tests.factories import editor, reviewer, revision_with_content
+from tests.pages import text_of
 
 pytestmark = pytest.mark.django_db
 State = Revision.State
-
-
-def text_of(response):
-    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """What readers see of the review: the live revision, its reviewer, dates and cautions."""
 
 import datetime
-import re
 
 import pytest
 from django.utils import timezone
@@ -10,13 +9,10 @@ from articles import workflow
 from articles.models import Revision
 from articles.models.article import add_months
 from tests.factories import ArticleFactory, UserFactory, editor, reviewer, revision_with_content
+from tests.pages import text_of
 
 pytestmark = pytest.mark.django_db
 State = Revision.State
-
-
-def text_of(response):
-    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from tests.factories import (
     SourceFactory,
     revision_with_content,
 )
+from tests.pages import text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -38,12 +39,6 @@ def article():
 def url(article, **params):
     query = "&".join(f"{k}={v}" for k, v in params.items())
     return article.get_absolute_url() + (f"?{query}" if query else "")
-
-
-def text_of(response):
-    """The visible text of a page, tags stripped and spaces folded."""
-    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", response.content.decode(), flags=re.S)
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def test_article_page_shows_its_parts_in_order(client, article):
