@@ -15,7 +15,7 @@ class StaffNeedTwoFactorMiddleware:
     def __call__(self, request):
         user = request.user
         if (
-            request.path.startswith(self.admin_prefix)
+            request.path_info.startswith(self.admin_prefix)
             and user.is_authenticated
             and user.is_staff
             and not is_mfa_enabled(user, ["totp"])

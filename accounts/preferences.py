@@ -1,14 +1,16 @@
 """A reader's preferences — reading level (an audience slug) and text size: the one place
 their rules live.
 
-- Anonymous readers keep them in their session; signed-in readers on their account too, so
-  they follow them to every device.
+- Anonymous readers keep them in their session; signed-in readers on their account (read
+  first, so a change on one device shows on the others at once), mirrored in the session.
 - Only a POST stores them (`remember`); reading a page with `?audience=` never does.
 - Signing in: a choice made in this browser before signing in wins and is saved to the
   account; for anything not chosen here, the account's saved choice is applied to this browser
   (a new device gets the account's choices).
 - Signing out: Django empties the session, but the last choices stay for that browser
-  (`KeepChoicesAfterSignOutMiddleware` puts them back into the new session).
+  (`KeepChoicesAfterSignOutMiddleware` puts them back into the new session). They are marked as
+  kept rather than chosen, so if someone else then signs in on that browser, their account's
+  choices win; choosing again makes them this visitor's own.
 
 Audience values are validated by the caller against `articles.Audience`; text sizes here.
 """
@@ -22,14 +24,14 @@ READING_LEVEL = "reading_audience"
 TEXT_SIZE = "text_size"
 FIELDS = (READING_LEVEL, TEXT_SIZE)  # session keys, and the User fields they mirror
 TEXT_SIZES = User.TextSize
+KEPT_AFTER_SIGN_OUT = "preferences_kept_after_sign_out"
 
 
 def _saved(request, key) -> str:
-    value = request.session.get(key, "")
     user = getattr(request, "user", None)
-    if not value and user is not None and user.is_authenticated:
-        value = getattr(user, key)
-    return value
+    if user is not None and user.is_authenticated and getattr(user, key):
+        return getattr(user, key)
+    return request.session.get(key, "")
 
 
 def saved_audience(request) -> str:
@@ -46,6 +48,7 @@ def text_size(request) -> str:
 def remember(request, **choices) -> None:
     """Store choices, e.g. `remember(request, reading_audience="caregiver", text_size="large")`."""
     changed = []
+    request.session.pop(KEPT_AFTER_SIGN_OUT, None)
     for key, value in choices.items():
         if key not in FIELDS:
             raise ValueError(f"Unknown preference {key!r}.")
@@ -68,12 +71,13 @@ def merge_at_sign_in(sender, request, user, **kwargs):
     if request is None or not hasattr(request, "session"):
         return
     changed = []
+    kept_from_someone = request.session.pop(KEPT_AFTER_SIGN_OUT, False)
     for key in FIELDS:
-        chosen_here = request.session.get(key, "")
+        chosen_here = "" if kept_from_someone else request.session.get(key, "")
         if chosen_here and getattr(user, key) != chosen_here:
             setattr(user, key, chosen_here)
             changed.append(key)
-        elif not chosen_here and getattr(user, key):
+        elif getattr(user, key):
             request.session[key] = getattr(user, key)
     if changed:
         user.save(update_fields=changed)
@@ -96,6 +100,9 @@ class KeepChoicesAfterSignOutMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        for key, value in getattr(request, "_preferences_after_logout", {}).items():
+        kept = getattr(request, "_preferences_after_logout", {})
+        for key, value in kept.items():
             request.session[key] = value
+        if kept:
+            request.session[KEPT_AFTER_SIGN_OUT] = True
         return response

@@ -30,6 +30,12 @@ class AudienceAdmin(admin.ModelAdmin):
     list_display = ["label", "slug", "reading_grade", "order", "is_default"]
     ordering = ["order"]
 
+    def has_add_permission(self, request):
+        return False  # Every revision needs a text per audience: the set is fixed by migration.
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
@@ -60,6 +66,19 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_shown_revision()
+
+    def get_readonly_fields(self, request, obj=None):
+        # How long an approval holds is a medical decision: reviewers set it, editors cannot;
+        # the words readers see are the editors'.
+        readonly = []
+        if not request.user.has_perm("articles.review_revision"):
+            readonly.append("review_interval_months")
+        if not request.user.has_perm("articles.add_article"):
+            readonly += ["title", "slug", "summary"]
+        return readonly
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if "slug" in self.get_readonly_fields(request, obj) else self.prepopulated_fields
 
     @admin.display(description="Readers see")
     def review_state(self, obj):

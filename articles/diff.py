@@ -9,13 +9,16 @@ import html
 import re
 
 BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote)>|<br\s*/?>", re.I)
+# A link's address is part of what readers get, so a changed address must show in the diff.
+LINK = re.compile(r'<a\s[^>]*href="(?!#)([^"]*)"[^>]*>(.*?)</a>', re.I | re.S)
 TAG = re.compile(r"<[^>]+>")
 TOKEN = re.compile(r"\n|[^\s]+")
 
 
 def readable_text(rendered_html: str) -> str:
-    """Text of rendered HTML with one line per block."""
-    text = BLOCK_END.sub("\n", rendered_html or "")
+    """Text of rendered HTML with one line per block, and link addresses spelled out."""
+    text = LINK.sub(r"\2 [link: \1]", rendered_html or "")
+    text = BLOCK_END.sub("\n", text)
     text = html.unescape(TAG.sub("", text))
     lines = (" ".join(line.split()) for line in text.split("\n"))
     return "\n".join(line for line in lines if line)

@@ -1,3 +1,6 @@
+import re
+
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
@@ -19,7 +22,13 @@ def article_list(request):
 
 
 def can_preview(user):
-    return user.is_active and user.is_staff and user.has_perm("articles.view_revision")
+    """Staff who may open the admin (two-factor set up) may preview any revision."""
+    return (
+        user.is_active
+        and user.is_staff
+        and user.has_perm("articles.view_revision")
+        and is_mfa_enabled(user, ["totp"])
+    )
 
 
 @vary_on_headers("HX-Request")
@@ -34,6 +43,8 @@ def article_detail(request, slug):
     """
     params = request.POST if request.method == "POST" else request.GET
     preview_number = params.get("revision", "") if can_preview(request.user) else ""
+    if preview_number and not re.fullmatch(r"[0-9]{1,9}", preview_number):
+        raise Http404("No such revision.")
     articles = Article.objects.all() if preview_number else Article.objects.public()
     article = get_object_or_404(articles, slug=slug)
     audiences = list(Audience.objects.all())
@@ -49,8 +60,6 @@ def article_detail(request, slug):
             return redirect(audience_url)
 
     if preview_number:
-        if not preview_number.isdigit():
-            raise Http404("No such revision.")
         revision = get_object_or_404(
             article.revisions.select_related("approved_by"), number=preview_number
         )

@@ -18,6 +18,7 @@ from django.utils import timezone
 from . import notifications
 from .models import Audience, Citation, ReviewEvent, Revision, Variant
 from .models.article import add_months
+from .rendering import citation_numbers
 
 State = Revision.State
 
@@ -70,6 +71,14 @@ def _is_contributor(revision, user):
     return revision.author_id == user.pk or revision.contributors.filter(pk=user.pk).exists()
 
 
+def _outdated_by(revision):
+    """The live revision, if it is newer than the one `revision` was started from."""
+    live = revision.article.live_revision()
+    if live and live.pk != revision.pk and revision.copied_from_id != live.pk:
+        return live
+    return None
+
+
 def refusal(action: Action, revision: Revision, user) -> str:
     """Why `user` may not take `action` on `revision` now, or "" when they may."""
     if not user.is_authenticated or not user.is_active or not user.is_staff:
@@ -87,6 +96,15 @@ def refusal(action: Action, revision: Revision, user) -> str:
         )
         if missing:
             return f"Write every version before submitting; missing: {', '.join(sorted(missing))}."
+        count = revision.citations.count()
+        for variant in revision.variants.select_related("audience"):
+            unknown = sorted({n for n in citation_numbers(variant.body_markdown) if n > count})
+            if unknown:
+                return (
+                    f"The {variant.audience.label.lower()} text cites "
+                    f"{', '.join(f'[{n}]' for n in unknown)}, but the reference list has "
+                    f"{count} source{'s' if count != 1 else ''}."
+                )
         return ""
     if not user.has_perm("articles.review_revision"):
         return "Only medical reviewers can review revisions."
@@ -94,6 +112,11 @@ def refusal(action: Action, revision: Revision, user) -> str:
         return "You wrote or edited this revision, so another medical reviewer must review it."
     if action in (APPROVE, REQUEST_CHANGES) and revision.assigned_reviewer_id != user.pk:
         return "Only the reviewer assigned to this revision can do that."
+    if action is APPROVE and (outdated := _outdated_by(revision)):
+        return (
+            f"Revision {outdated.number} was approved after this one was started, so approving "
+            "this one would undo it. Ask an editor to start a new revision from the live one."
+        )
     if action is APPROVE and not (user.display_name and user.credentials):
         return (
             "Add your display name and credentials to your public reviewer profile "
@@ -115,7 +138,9 @@ def refusals(revision: Revision, user) -> list[str]:
     ]
 
 
-def _transition(action, revision, user, comment="", expected_state=None, **changes):
+def _transition(action, revision, user, comment="", expected_state=None, then=None, **changes):
+    """Move `revision` along `action`, or raise TransitionError. `then(revision)` runs inside
+    the same transaction, after the move."""
     comment = (comment or "").strip()
     with transaction.atomic():
         locked = Revision.objects.select_for_update().get(pk=revision.pk)
@@ -145,6 +170,8 @@ def _transition(action, revision, user, comment="", expected_state=None, **chang
             comment=comment,
         )
         locked.refresh_from_db()
+        if then:
+            then(locked)
         transaction.on_commit(lambda: notifications.send_for(event.pk))
     revision.refresh_from_db()
     return locked
@@ -172,14 +199,22 @@ def start_review(revision, user, comment="", expected_state=None):
 
 
 def approve(revision, user, comment="", expected_state=None):
-    """The assigned reviewer approves: this revision becomes the live one."""
+    """The assigned reviewer approves: this revision becomes the live one, and the one it
+    replaces is no longer due for review."""
     now = timezone.now()
+
+    def retire_previous(approved):
+        Revision.objects.filter(article=approved.article_id, state=State.APPROVED).exclude(
+            pk=approved.pk
+        ).update(review_due_at=None)
+
     return _transition(
         APPROVE,
         revision,
         user,
         comment,
         expected_state,
+        then=retire_previous,
         approved_at=now,
         approved_by=user,
         approved_by_label=user.signature,

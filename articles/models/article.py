@@ -3,8 +3,10 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -35,7 +37,9 @@ class ArticleQuerySet(models.QuerySet):
         shown = Revision.objects.filter(article=OuterRef("pk")).shown_first()
         return self.annotate(
             shown_state=Subquery(shown.values("state")[:1]),
-            shown_created_at=Subquery(shown.values("created_at")[:1]),
+            shown_updated_at=Subquery(
+                shown.annotate(updated=Coalesce("submitted_at", "created_at")).values("updated")[:1]
+            ),
             shown_review_due_at=Subquery(shown.values("review_due_at")[:1]),
             shown_approved_at=Subquery(shown.values("approved_at")[:1]),
         )
@@ -48,7 +52,8 @@ class Article(models.Model):
     review_interval_months = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        help_text=f"Months between medical reviews. Empty: {DEFAULT_REVIEW_INTERVAL_MONTHS}.",
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text=f"Months between reviews (1–24). Empty: {DEFAULT_REVIEW_INTERVAL_MONTHS}.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -223,6 +228,11 @@ class Revision(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def updated_at(self):
+        """When the text last changed: it is frozen from submission on."""
+        return self.submitted_at or self.created_at
+
+    @property
     def is_approved(self):
         return self.state == self.State.APPROVED
 
@@ -232,6 +242,7 @@ class Revision(models.Model):
 
     @property
     def review_overdue(self):
+        # Only the live revision has a due date: approving a newer one clears the old one's.
         return self.is_approved and bool(self.review_due_at) and self.review_due_at < timezone.now()
 
     def frozen_message(self):

@@ -99,7 +99,8 @@ def test_preferences_page_saves_in_place_with_htmx(client, article):
     body = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in body and 'id="preferences-form"' in body
-    assert 'role="status">Saved.' in body
+    assert '<p class="status-note">Saved.</p>' in body
+    assert 'hx-swap-oob="innerHTML:#announcer">Preferences saved.' in body
     assert response["HX-Trigger"] == '{"textSizeChanged": "large"}'
     # One source of truth: the article selector now shows the student version ...
     assert shown(client, article) == "Student"
@@ -139,3 +140,25 @@ def test_signed_in_preferences_follow_the_account(client):
     other_device = Client()
     sign_in(other_device, user)
     assert '<html lang="en" class="text-large">' in other_device.get("/").content.decode()
+
+
+def test_a_change_on_one_device_shows_on_the_other_at_once(article):
+    user = UserFactory(reading_audience="student")
+    laptop, phone = Client(), Client()
+    sign_in(laptop, user)
+    sign_in(phone, user)
+    phone.post(article.get_absolute_url(), {"audience": "caregiver"})
+    assert shown(laptop, article) == "Caregiver"
+
+
+def test_choices_kept_after_someone_signs_out_do_not_overwrite_the_next_account(article):
+    shared = Client()
+    first, second = UserFactory(), UserFactory(reading_audience="student")
+    sign_in(shared, first)
+    shared.post(article.get_absolute_url(), {"audience": "caregiver"})
+    shared.post(reverse("account_logout"))
+    assert shown(shared, article) == "Caregiver"  # kept for the browser
+    sign_in(shared, second)
+    second.refresh_from_db()
+    assert second.reading_audience == "student"
+    assert shown(shared, article) == "Student"

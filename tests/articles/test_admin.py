@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from articles import workflow
 from articles.models import ReviewEvent, Revision
+from articles.models.article import add_months
 from tests.factories import editor, reviewer, revision_with_content
 from tests.pages import text_of
 
@@ -133,3 +134,32 @@ def test_state_is_read_only_and_the_audit_trail_cannot_be_changed(client, live):
     delete = reverse("admin:articles_reviewevent_delete", args=[event.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     assert client.get(reverse("admin:articles_reviewevent_changelist")).status_code == 200
+
+
+def test_only_reviewers_set_the_review_interval_and_only_editors_the_words(client, live):
+    first, _ = live
+    url = reverse("admin:articles_article_change", args=[first.article.pk])
+    client.force_login(first.author)  # an editor
+    fields = client.get(url).context["adminform"].form.fields
+    assert "title" in fields and "review_interval_months" not in fields
+    client.force_login(reviewer(email="interval@example.com"))
+    fields = client.get(url).context["adminform"].form.fields
+    assert "review_interval_months" in fields and "title" not in fields
+    response = client.post(url, {"review_interval_months": "0", "_save": "Save"})
+    assert response.status_code == 200
+    assert "Ensure this value is greater than or equal to 1." in text_of(response)
+
+
+def test_a_reviewer_changes_the_interval_and_the_due_date_follows(client, live):
+    first, _ = live
+    url = reverse("admin:articles_article_change", args=[first.article.pk])
+    client.force_login(reviewer(email="sets.interval@example.com"))
+    data = {"review_interval_months": "6", "_save": "Save"}
+    for inline in client.get(url).context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        for name in management.fields:
+            data[management.add_prefix(name)] = management[name].value()
+    response = client.post(url, data)
+    assert response.status_code == 302, text_of(response)[:500]
+    first.refresh_from_db()
+    assert first.review_due_at.date() == add_months(first.approved_at, 6).date()

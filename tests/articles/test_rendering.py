@@ -48,3 +48,12 @@ def test_word_diff_marks_removed_and_added_words_in_the_rendered_text():
     assert "Low doses work <ins>about as</ins> well [1]." in diff
     assert "<del>Keep this.</del>" in diff
     assert "**" not in diff and "<script" not in diff and "<strong>" not in diff
+
+
+def test_word_diff_shows_a_changed_link_address():
+    from articles.diff import has_changes, word_diff
+
+    old = render_variant("See [the guide](https://example.org/guide) [1].")
+    new = render_variant("See [the guide](https://example.net/other) [1].")
+    assert has_changes(old, new)
+    assert "<ins>https://example.net/other]</ins>" in word_diff(old, new)

@@ -106,3 +106,15 @@ def test_staff_can_preview_an_article_that_was_never_public(client):
     assert client.get(url).status_code == 404
     client.force_login(reviewer())
     assert "Secret draft." in text_of(client.get(f"{url}?revision=1"))
+
+
+def test_preview_needs_two_factor_and_a_real_number(client, approved):
+    url = approved.article.get_absolute_url()
+    client.force_login(editor(totp_secret=False))
+    assert "Staff preview" not in text_of(client.get(f"{url}?revision=1"))
+    client.force_login(editor())
+    assert client.get(f"{url}?revision=²").status_code == 404
+    assert (
+        client.post(f"{url}?revision=1", {"revision": "1x", "audience": "student"}).status_code
+        == 404
+    )

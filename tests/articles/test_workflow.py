@@ -256,3 +256,28 @@ def test_two_reviewers_at_once_exactly_one_wins_on_postgresql(cast, second):
     revision.refresh_from_db()
     assert revision.events.exclude(action="start").count() == 1
     assert workflow.replay([]) == ""
+
+
+def test_an_older_revision_cannot_be_approved_over_a_newer_live_one(draft, cast):
+    workflow.submit(draft, cast["author"], "First version.")
+    workflow.start_review(draft, cast["reviewer"])
+    workflow.approve(draft, cast["reviewer"])
+    second = workflow.start_revision(draft.article, cast["author"])
+    third = workflow.start_revision(draft.article, cast["author"])
+    for revision in (second, third):
+        workflow.submit(revision, cast["author"], "Edits.")
+        workflow.start_review(revision, cast["reviewer"])
+    workflow.approve(third, cast["reviewer"])
+    with pytest.raises(workflow.TransitionError, match="Revision 3 was approved after this one"):
+        workflow.approve(second, cast["reviewer"])
+    draft.refresh_from_db()
+    assert draft.review_due_at is None  # only the live revision is due for review
+    assert draft.article.live_revision() == third
+
+
+def test_submitting_checks_citation_numbers(draft, cast):
+    variant = draft.variants.get(audience__slug="student")
+    variant.body_markdown = "A claim [1]. Another [4]."
+    variant.save()
+    with pytest.raises(workflow.TransitionError, match=r"student text cites \[4\]"):
+        workflow.submit(draft, cast["author"], "First version.")
