@@ -3,6 +3,8 @@ articles.workflow, whose refusals are shown to the person as they are."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.forms import Textarea
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -148,6 +150,7 @@ class CitationInline(FrozenWhenSubmittedMixin, admin.TabularInline):
 class VariantInline(FrozenWhenSubmittedMixin, admin.StackedInline):
     model = Variant
     extra = 0
+    formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 24, "cols": 100})}}
 
 
 class ReviewQueueFilter(admin.SimpleListFilter):
