@@ -285,3 +285,21 @@ def test_staff_edit_their_public_reviewer_profile(client):
     assert staff.signature == "Dr. Ana Ruiz, MD, FAAD"
     client.force_login(UserFactory())
     assert client.get(reverse("accounts:profile")).status_code == 403
+
+
+def test_account_pages_query_counts_do_not_grow_with_saved_articles(
+    client, django_assert_max_num_queries
+):
+    reader = UserFactory()
+    client.force_login(reader)
+    for _ in range(6):
+        SavedArticle.objects.create(
+            user=reader, article=revision_with_content(state=Revision.State.SUBMITTED).article
+        )
+    with django_assert_max_num_queries(5):  # session, user, saved, their states, messages
+        page = client.get(reverse("accounts:home"))
+    assert text_of(page).count("Pending review: Submitted") == 6
+    with django_assert_max_num_queries(4):
+        client.get(reverse("accounts:preferences"))
+    with django_assert_max_num_queries(12):
+        client.get(reverse("accounts:export"))
