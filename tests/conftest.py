@@ -79,7 +79,6 @@ def restore_seed_data():
         import_module("articles.migrations.0002_seed_audiences").seed(apps, None)
     if not Group.objects.exists():
         import_module("articles.migrations.0004_roles").create_roles(apps, None)
-        import_module("articles.migrations.0007_reviewers_set_review_interval").grant(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -32,7 +32,8 @@ ROLES = {
         "add_source",
         "change_source",
     ],
-    REVIEWERS: READ + ["review_revision"],
+    # Reviewers change an article only to set its review interval (ArticleAdmin enforces that).
+    REVIEWERS: READ + ["review_revision", "change_article"],
 }
 
 
