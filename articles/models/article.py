@@ -87,7 +87,7 @@ class Article(models.Model):
 
     def shown_revision(self):
         """The revision readers see (see `RevisionQuerySet.shown_first`), or None."""
-        return self.revisions.shown_first().select_related("approved_by").first()
+        return self.revisions.shown_first().first()
 
     def live_revision(self):
         """The latest approved revision, or None."""
