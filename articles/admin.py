@@ -257,13 +257,9 @@ class RevisionAdmin(admin.ModelAdmin):
         variants = []
         for variant in revision.variants.select_related("audience"):
             old = old_html.get(variant.audience_id, "")
-            variants.append(
-                {
-                    "variant": variant,
-                    "diff": word_diff(old, variant.body_html) if compare_to else "",
-                    "changed": has_changes(old, variant.body_html),
-                }
-            )
+            changed = has_changes(old, variant.body_html)
+            diff = word_diff(old, variant.body_html) if compare_to and changed else ""
+            variants.append({"variant": variant, "diff": diff, "changed": changed})
         actions = workflow.available_actions(revision, request.user)
         context = {
             **self.admin_site.each_context(request),
