@@ -5,6 +5,8 @@ from allauth.mfa.models import Authenticator
 
 from articles.models import ReviewEvent, Revision, SavedArticle
 
+from .models import ProfileChange
+
 
 def personal_data(user) -> dict:
     return {
@@ -22,6 +24,21 @@ def personal_data(user) -> dict:
             "credentials": user.credentials,
             "specialty": user.specialty,
         },
+        # Who set the public name and credentials above, and when (accounts.profile_changes).
+        "reviewer_profile_changes": [
+            {
+                "field": c.field,
+                "old_value": c.old_value,
+                "new_value": c.new_value,
+                "changed_by": c.changed_by_label,
+                "at": c.created_at,
+            }
+            for c in ProfileChange.objects.filter(user=user)
+        ],
+        "reviewer_profile_changes_you_made": [
+            {"profile_of": c.user_label, "field": c.field, "at": c.created_at}
+            for c in ProfileChange.objects.filter(changed_by=user)
+        ],
         "preferences": {
             "reading_level": user.reading_audience,
             "text_size": user.text_size or "standard",

@@ -50,13 +50,15 @@ class SavedArticleForm(forms.Form):
 
 
 class ReviewerProfileForm(forms.ModelForm):
+    """What a reviewer may change about their own public profile: the specialty only.
+
+    Their display name (which carries titles like "Dr.") and credentials are set by a staff
+    admin in the admin (accounts.admin.UserAdmin); a POST naming them here is ignored.
+    """
+
     class Meta:
         from .models import User
 
         model = User
-        fields = ["display_name", "credentials", "specialty"]
-        help_texts = {
-            "display_name": "Readers see it on every article you approve, e.g. “Dr. Ana Ruiz”.",
-            "credentials": "Shown after your name, e.g. “MD, FAAD”.",
-            "specialty": "e.g. “Dermatology”.",
-        }
+        fields = ["specialty"]
+        help_texts = {"specialty": "e.g. “Dermatology”."}

@@ -5,25 +5,31 @@ from django.urls import reverse
 
 
 class StaffNeedTwoFactorMiddleware:
-    """Editors and reviewers hold the keys to what patients read: no admin page, GET or POST,
-    opens for a staff account until it has an authenticator app (TOTP) set up."""
+    """Editors and reviewers hold the keys to what patients read: no admin page, and not the
+    page with their public reviewer profile, opens (GET or POST) for a staff account until it
+    has an authenticator app (TOTP) set up. Set-up then brings them back to the page."""
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.admin_prefix = reverse("admin:index")
+        # (path prefix, what the message calls it)
+        self.guarded = [
+            (reverse("admin:index"), "the admin"),
+            (reverse("accounts:profile"), "your public reviewer profile"),
+        ]
 
     def __call__(self, request):
         user = request.user
-        if (
-            request.path_info.startswith(self.admin_prefix)
-            and user.is_authenticated
-            and user.is_staff
-            and not is_mfa_enabled(user, ["totp"])
-        ):
-            messages.warning(
-                request,
-                "Staff accounts need two-factor authentication. Set up an authenticator app "
-                "to open the admin.",
-            )
-            return redirect(reverse("mfa_activate_totp") + f"?next={self.admin_prefix}")
+        for prefix, name in self.guarded:
+            if (
+                request.path_info.startswith(prefix)
+                and user.is_authenticated
+                and user.is_staff
+                and not is_mfa_enabled(user, ["totp"])
+            ):
+                messages.warning(
+                    request,
+                    "Staff accounts need two-factor authentication. Set up an authenticator "
+                    f"app to open {name}.",
+                )
+                return redirect(reverse("mfa_activate_totp") + f"?next={prefix}")
         return self.get_response(request)

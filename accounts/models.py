@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils import timezone
 
 
 class UserManager(BaseUserManager):
@@ -68,3 +69,59 @@ class User(AbstractUser):
     def signature(self):
         """Name and credentials as one line: "Dr. Ana Ruiz, MD, FAAD"."""
         return ", ".join(part for part in (self.public_name, self.credentials) if part)
+
+
+class ProfileChangeQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Profile changes are append-only: they cannot be updated.")
+
+    def delete(self):
+        raise TypeError("Profile changes are append-only: they cannot be deleted.")
+
+
+class ProfileChange(models.Model):
+    """One change to the name or credentials readers see next to a reviewer's approvals.
+
+    Written only by `accounts.profile_changes.record`; never changed. Both people are kept as
+    text as well as by key (SET_NULL): when either account is deleted, the record still says
+    whose public name changed and who changed it — by name, never by email, so deletion leaves
+    no email address behind. What stays is public, professional detail (a name as readers see
+    it, credentials), as in the review history (articles.ReviewEvent).
+    """
+
+    class Field(models.TextChoices):
+        DISPLAY_NAME = "display_name", "Display name"
+        CREDENTIALS = "credentials", "Credentials"
+
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="profile_changes"
+    )
+    user_label = models.CharField("whose profile", max_length=300)
+    field = models.CharField(max_length=20, choices=Field)
+    old_value = models.CharField(max_length=120, blank=True)
+    new_value = models.CharField(max_length=120, blank=True)
+    changed_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="profile_changes_made",
+    )
+    changed_by_label = models.CharField("changed by", max_length=300)
+    created_at = models.DateTimeField("when", default=timezone.now)
+
+    objects = ProfileChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user_label}: {self.get_field_display()} changed by {self.changed_by_label}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Profile changes are append-only: they cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Profile changes are append-only: they cannot be deleted.")

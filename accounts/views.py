@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from articles.models import Article, Audience, SavedArticle
 
-from . import preferences
+from . import preferences, profile_changes
 from .data import personal_data
 from .forms import DeleteAccountForm, PreferencesForm, ReviewerProfileForm, SavedArticleForm
 
@@ -109,13 +110,19 @@ def delete_account(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def reviewer_profile(request):
-    """Staff set the name and credentials that readers see on the articles they approve."""
+    """Staff see the name and credentials readers see on their approvals, and edit their
+    specialty. The name and credentials themselves are set by a staff admin (the form leaves
+    them out); StaffNeedTwoFactorMiddleware keeps this page behind two-factor as well."""
     if not request.user.is_staff:
         raise PermissionDenied("Only editors and medical reviewers have a public profile.")
     form = ReviewerProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Your public profile is saved.")
+        with transaction.atomic():
+            # The form cannot change name or credentials; should it ever, they are on record.
+            before = profile_changes.stored(request.user)
+            form.save()
+            profile_changes.record(request.user, before, changed_by=request.user)
+        messages.success(request, "Your specialty is saved.")
         return redirect("accounts:home")
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/profile.html", {"form": form}, status=status)

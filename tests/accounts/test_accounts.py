@@ -273,20 +273,6 @@ def test_delete_account_needs_the_password_and_leaves_nothing_personal(
     assert "Dr. Leaving, MD, FAAD" in text_of(client.get(article.get_absolute_url()))
 
 
-def test_staff_edit_their_public_reviewer_profile(client):
-    staff = reviewer(display_name="", credentials="")
-    client.force_login(staff)
-    response = client.post(
-        reverse("accounts:profile"),
-        {"display_name": "Dr. Ana Ruiz", "credentials": "MD, FAAD", "specialty": "Dermatology"},
-    )
-    assert response.status_code == 302
-    staff.refresh_from_db()
-    assert staff.signature == "Dr. Ana Ruiz, MD, FAAD"
-    client.force_login(UserFactory())
-    assert client.get(reverse("accounts:profile")).status_code == 403
-
-
 def test_account_pages_query_counts_do_not_grow_with_saved_articles(
     client, django_assert_max_num_queries
 ):
