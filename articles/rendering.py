@@ -6,14 +6,34 @@ print the stored result.
 A citation marker is one or more numbers in square brackets right after a claim: `[3]` or
 `[2, 5]`. The numbers are positions in the revision's reference list; each becomes a link to
 `#ref-<n>` in that list.
+
+The sanitizer is an explicit allow-list (editors are not trusted to write HTML):
+
+- tags: `ALLOWED_TAGS`; anything else is unwrapped (its text stays, visibly) and `<script>` /
+  `<style>` are dropped with their content;
+- attributes: only those in `ALLOWED_ATTRIBUTES`. The `"*": set()` entry matters: without it
+  nh3 keeps its default generic attributes (`title`, `lang`) on every tag;
+- values (`_filter_attribute`): `href` must be an http(s) address with a host, a `mailto:`
+  address, or an in-page `#ref-<n>`; `aria-label` must read `Reference <n>`; `class` is
+  reduced to `cite` (the only class the renderer adds) or dropped;
+- every link gets `rel="noopener noreferrer"`, and comments are stripped.
+
+So nothing an editor writes can hide text from readers (`hidden`, `style`, `class`,
+`aria-hidden`) or carry words only some readers get (`title`, free `aria-label`): what survives
+is what the review diff shows.
 """
 
 import re
+from urllib.parse import urlsplit
 
 import markdown
 import nh3
 
 CITATION_MARKER = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\](?![(\[:])")
+CITATION_HREF = re.compile(r"#ref-\d{1,3}")
+CITATION_LABEL = re.compile(r"Reference \d{1,3}")
+CITATION_CLASS = "cite"
+LINK_REL = "noopener noreferrer"
 
 ALLOWED_TAGS = {
     "a",
@@ -33,10 +53,35 @@ ALLOWED_TAGS = {
     "ul",
 }
 ALLOWED_ATTRIBUTES = {
+    "*": set(),
     "a": {"href", "class", "aria-label"},
     "sup": {"class"},
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def _allowed_href(value: str) -> bool:
+    if CITATION_HREF.fullmatch(value):
+        return True
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https"):
+        return bool(parts.netloc)
+    return scheme == "mailto"
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """Keep an allowed attribute only with a value the renderer itself could have produced."""
+    if attribute == "href":
+        return value if _allowed_href(value) else None
+    if attribute == "aria-label":
+        return value if CITATION_LABEL.fullmatch(value) else None
+    if attribute == "class":
+        return CITATION_CLASS if CITATION_CLASS in value.split() else None
+    return value  # rel, which nh3 sets itself from `link_rel`
 
 
 def citation_numbers(text: str) -> list[int]:
@@ -56,15 +101,21 @@ def _marker_to_html(match: re.Match) -> str:
     return f'<sup class="cite">[{links}]</sup>'
 
 
-def render_variant(text: str) -> str:
-    """Render a variant's Markdown to HTML that is safe to print as-is."""
-    with_links = CITATION_MARKER.sub(_marker_to_html, text)
-    html = markdown.markdown(with_links, extensions=["sane_lists"], output_format="html")
+def sanitize(html: str) -> str:
+    """Reduce HTML to the allow-list above."""
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_filter_attribute,
         url_schemes=ALLOWED_URL_SCHEMES,
-        link_rel="noopener noreferrer",
+        link_rel=LINK_REL,
         strip_comments=True,
     )
+
+
+def render_variant(text: str) -> str:
+    """Render a variant's Markdown to HTML that is safe to print as-is."""
+    with_links = CITATION_MARKER.sub(_marker_to_html, text)
+    html = markdown.markdown(with_links, extensions=["sane_lists"], output_format="html")
+    return sanitize(html)

@@ -1,3 +1,5 @@
+import pytest
+
 from articles.rendering import citation_numbers, render_variant
 
 
@@ -45,7 +47,10 @@ def test_word_diff_marks_removed_and_added_words_in_the_rendered_text():
     old = render_variant("## Answer\n\nLow doses work **well** [1].\n\nKeep this.")
     new = render_variant("## Answer\n\nLow doses work about as well [1].\n\n<script>x</script>")
     diff = word_diff(old, new)
-    assert "Low doses work <ins>about as</ins> well [1]." in diff
+    # Dropping the bold around "well" is a change readers see, so it is marked too.
+    assert (
+        "Low doses work <del>[bold]</del> <ins>about as</ins> well <del>[/bold]</del> [1]." in diff
+    )
     assert "<del>Keep this.</del>" in diff
     assert "**" not in diff and "<script" not in diff and "<strong>" not in diff
 
@@ -57,3 +62,133 @@ def test_word_diff_shows_a_changed_link_address():
     new = render_variant("See [the guide](https://example.net/other) [1].")
     assert has_changes(old, new)
     assert "<ins>https://example.net/other]</ins>" in word_diff(old, new)
+
+
+def test_the_renderers_own_citation_markup_survives_the_sanitizer_unchanged():
+    assert render_variant("Claim [3].") == (
+        '<p>Claim <sup class="cite">[<a class="cite" href="#ref-3" aria-label="Reference 3"'
+        ' rel="noopener noreferrer">3</a>]</sup>.</p>'
+    )
+
+
+def test_a_link_title_from_markdown_is_stripped_so_the_output_is_unchanged():
+    plain = render_variant("Take [the usual dose](https://example.org/dose).")
+    titled = render_variant(
+        'Take [the usual dose](https://example.org/dose "A lower dose is safe in pregnancy").'
+    )
+    assert "title=" not in titled
+    assert "pregnancy" not in titled
+    assert titled == plain
+
+
+@pytest.mark.parametrize(
+    "source, text",
+    [
+        ('<span class="visually-hidden">Stop your other medicines.</span>', "Stop your other"),
+        ("<p hidden>Stop your other medicines.</p>", "Stop your other"),
+        ('<p style="display:none">Stop your other medicines.</p>', "Stop your other"),
+        ('<div aria-hidden="true">Stop your other medicines.</div>', "Stop your other"),
+        ("<details><summary>More</summary>Stop your other medicines.</details>", "Stop your other"),
+        ('<p id="x" lang="fr" dir="rtl" tabindex="0">Stop now.</p>', "Stop now."),
+    ],
+)
+def test_hidden_text_tricks_leave_the_text_visible_and_the_trick_gone(source, text):
+    html = render_variant(source)
+    assert text in html
+    for leftover in (
+        "<span", "class=", "hidden", "style=", "aria-", "<div", "<details", "<summary",
+        "id=", "lang=", "dir=", "tabindex=",
+    ):  # fmt: skip
+        assert leftover not in html, leftover
+
+
+@pytest.mark.parametrize(
+    "attribute",
+    [
+        'title="A lower dose is safe in pregnancy"',
+        'lang="fr"',
+        'aria-hidden="true"',
+        'aria-describedby="x"',
+        'aria-label="Safe in pregnancy"',
+        'id="ref-1"',
+        'style="color:white"',
+        'class="visually-hidden"',
+        "hidden",
+        'target="_blank"',
+        'rel="opener"',
+    ],
+)
+def test_links_keep_only_their_address_and_rel(attribute):
+    html = render_variant(f'See <a href="https://example.org/" {attribute}>the guide</a>.')
+    assert html == (
+        '<p>See <a href="https://example.org/" rel="noopener noreferrer">the guide</a>.</p>'
+    )
+
+
+def test_citation_links_keep_only_the_cite_class_and_a_reference_label():
+    html = render_variant(
+        '<sup class="cite sr-only">[<a class="cite visually-hidden" href="#ref-2" '
+        'aria-label="Reference 2" title="t">2</a>]</sup> '
+        '<a class="cite" href="#ref-4" aria-label="Reference 4; safe in pregnancy">4</a>'
+    )
+    assert '<sup class="cite">[<a class="cite" href="#ref-2" aria-label="Reference 2"' in html
+    assert "sr-only" not in html and "visually-hidden" not in html and "title" not in html
+    assert "pregnancy" not in html
+    assert '<a class="cite" href="#ref-4" rel="noopener noreferrer">4</a>' in html
+
+
+def test_other_classes_are_dropped_everywhere():
+    html = render_variant('<p class="cite">a</p> <a class="lead" href="https://e.org">b</a>')
+    assert "class=" not in html
+
+
+@pytest.mark.parametrize(
+    "href, kept",
+    [
+        ("https://example.org/a?b=c&d=e", True),
+        ("http://example.org/", True),
+        ("mailto:editor@example.org", True),
+        ("#ref-12", True),
+        ("#top", False),
+        ("#ref-1x", False),
+        ("/admin/", False),
+        ("//evil.example/path", False),
+        ("https:evil", False),
+        ("javascript:alert(1)", False),
+        ("data:text/html,hi", False),
+        ("ftp://example.org/", False),
+    ],
+)
+def test_link_addresses_are_http_mailto_or_a_reference(href, kept):
+    html = render_variant(f'<a href="{href}">x</a>')
+    assert ("href=" in html) is kept, html
+    assert 'rel="noopener noreferrer"' in html
+
+
+@pytest.mark.parametrize(
+    "source, absent, visible",
+    [
+        (
+            '<img src="https://e.org/x.png" alt="Safe in pregnancy">',
+            ["<img", "pregnancy", "e.org"],
+            "",
+        ),
+        ("![Safe in pregnancy](https://e.org/x.png)", ["<img", "pregnancy", "e.org"], ""),
+        ("<script>document.title = 'x'</script>", ["<script", "document"], ""),
+        ("<style>p { display: none }</style>", ["<style", "display"], ""),
+        ('<iframe src="https://e.org"></iframe>', ["<iframe", "e.org"], ""),
+        ("<!-- safe in pregnancy -->", ["<!--", "pregnancy"], ""),
+        ("<svg><text>Safe in pregnancy</text></svg>", ["<svg", "pregnancy"], ""),
+        ('<object data="x.swf">fallback</object>', ["<object", "x.swf"], "fallback"),
+        ("<form action='https://e.org'><input value='v'></form>", ["<form", "<input", "e.org"], ""),
+        ("<noscript>Only without scripts</noscript>", ["<noscript"], "Only without scripts"),
+        ('<a href="https://e.org" aria-hidden="true">gone</a>', ["aria-hidden"], ">gone</a>"),
+        ('<a href="https://e.org" lang="fr">Bonjour</a>', ["lang="], ">Bonjour</a>"),
+    ],
+)
+def test_embedded_and_active_content_is_removed_and_fallback_text_shows(source, absent, visible):
+    html = render_variant(f"Before.\n\n{source}\n\nAfter.")
+    for text in absent:
+        assert text not in html, text
+    assert visible in html
+    assert "<p>Before.</p>" in html and "<p>After.</p>" in html
