@@ -1,8 +1,10 @@
 """Emails about review events. Queued by articles.workflow after its transaction commits.
 
-One message per person (nobody sees who else was told): reviewers hear of new submissions; the
-revision's author hears when changes are requested or the revision is approved; readers who
-saved the article and opted in hear when a new revision of it is approved.
+One message per person (nobody sees who else was told): reviewers hear of new submissions and
+of articles flagged because a source they cite changed; the revision's author hears when changes
+are requested or the revision is approved; a reviewer hears when a review they held is released
+or handed to someone else, and the new reviewer that it is theirs; readers who saved the article
+and opted in hear when a new revision of it is approved.
 """
 
 from django.conf import settings
@@ -31,10 +33,22 @@ def messages_for(event):
     admin_url = settings.SITE_URL + reverse("admin:articles_revision_review", args=[revision.pk])
     page_url = settings.SITE_URL + article.get_absolute_url()
     who = event.actor_label
-    if event.action == "submit":
-        subject = f"Review needed: {article.title}"
+    if event.action in ("release", "reassign"):
+        return _continuity_messages(event, revision, admin_url)
+    if event.action == "source_changed":
+        details = event.details
+        subject = f"Re-check needed: {revision.title}"
         body = (
-            f"{who} submitted revision {revision.number} of “{article.title}” "
+            f"{who} recorded a change to a source that “{revision.title}” cites: "
+            f"{details.get('source', '')} ({details.get('change_label', '').lower()}).\n\n"
+            f"Their note: {event.comment}\n\nReaders are told the article is being checked. "
+            f"Check it and record the outcome here: {admin_url}\n"
+        )
+        return [(r.email, subject, body) for r in reviewers() if r.pk != event.actor_id]
+    if event.action == "submit":
+        subject = f"Review needed: {revision.title}"
+        body = (
+            f"{who} submitted revision {revision.number} of “{revision.title}” "
             "for medical review.\n\n"
             f"What changed: {revision.change_summary}\n\nReview it here: {admin_url}\n"
         )
@@ -45,8 +59,8 @@ def messages_for(event):
         messages += [
             (
                 email,
-                f"Reviewed again: {article.title}",
-                f"“{article.title}”, an article you saved, has a newly approved version, "
+                f"Reviewed again: {revision.title}",
+                f"“{revision.title}”, an article you saved, has a newly approved version, "
                 f"reviewed by {who}. Read it: {page_url}\n\nYou get this email because you "
                 "asked for it on your saved articles. Turn it off there: "
                 f"{settings.SITE_URL}{reverse('accounts:home')}\n",
@@ -58,15 +72,15 @@ def messages_for(event):
     if not author or not author.email or not author.is_active:
         return messages
     if event.action == "request_changes":
-        subject = f"Changes requested: {article.title}"
+        subject = f"Changes requested: {revision.title}"
         body = (
-            f"{who} asked for changes to revision {revision.number} of “{article.title}”:\n\n"
+            f"{who} asked for changes to revision {revision.number} of “{revision.title}”:\n\n"
             f"{event.comment}\n\nRevise it and submit it again: {admin_url}\n"
         )
     elif event.action == "approve":
-        subject = f"Approved: {article.title}"
+        subject = f"Approved: {revision.title}"
         body = (
-            f"{who} approved revision {revision.number} of “{article.title}”. It is now the "
+            f"{who} approved revision {revision.number} of “{revision.title}”. It is now the "
             f"version readers see: {page_url}\n"
         )
         if event.comment:
@@ -74,6 +88,44 @@ def messages_for(event):
     else:
         return messages
     return [(author.email, subject, body), *messages]
+
+
+def _continuity_messages(event, revision, admin_url):
+    User = get_user_model()
+    people = (
+        User.objects.filter(is_active=True)
+        .exclude(email="")
+        .in_bulk([event.details.get("from_reviewer_id"), event.details.get("to_reviewer_id")])
+    )
+    messages = []
+    previous = people.get(event.details.get("from_reviewer_id"))
+    if previous and previous.pk != event.actor_id:
+        verb = "reassigned" if event.action == "reassign" else "released"
+        what = (
+            f"handed it to {event.details.get('to_reviewer')}"
+            if event.action == "reassign"
+            else "released it back to the review queue"
+        )
+        messages.append(
+            (
+                previous.email,
+                f"Review of “{revision.title}” {verb}",
+                f"{event.actor_label} {what}: revision {revision.number} of “{revision.title}”, "
+                f"which you were reviewing.\n\nTheir reason: {event.comment}\n",
+            )
+        )
+    new = people.get(event.details.get("to_reviewer_id"))
+    if new and new.pk != event.actor_id:
+        messages.append(
+            (
+                new.email,
+                f"Review assigned to you: {revision.title}",
+                f"{event.actor_label} assigned revision {revision.number} of “{revision.title}” "
+                f"to you for medical review.\n\nTheir reason: {event.comment}\n\n"
+                f"Review it here: {admin_url}\n",
+            )
+        )
+    return messages
 
 
 @task

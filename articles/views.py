@@ -79,7 +79,8 @@ def article_detail(request, slug):
         "audiences": audiences,
         "audience": audience,
         "variant": variant,
-        "citations": revision.citations.select_related("source"),
+        "citations": revision.citations.select_related("version"),
+        "recheck_reasons": revision.recheck_reasons() if not partial else [],
         "announce": partial,
         "is_saved": request.user.is_authenticated
         and SavedArticle.objects.filter(user=request.user, article=article).exists(),

@@ -1,22 +1,31 @@
 """The review workflow: the only code that changes a revision's state.
 
     Draft ──Submit for review──▶ Submitted ──Start review──▶ Under review ──Approve──▶ Approved
-      ▲                                                          │
-      └──(editor revises) Changes requested ◀──Request changes───┘
+      ▲                              ▲                           │  ▲ │                  │
+      │                              └──────────Release──────────┘  └─┘ Reassign         │
+      └──(editor revises) Changes requested ◀──Request changes───┘                       │
+                                      a cited source changed: flagged for re-check ──────┤
+                                      Still accurate (a reviewer) or a newer approval ◀──┘
 
-Each transition is one function. It runs in a transaction, locks the revision row
-(`select_for_update`) and moves the state with a conditional UPDATE, so of two people acting at
-once exactly one wins; the other gets a `TransitionError` with words fit to show them. Each writes
-a `ReviewEvent` and queues its emails to go out after the commit. The admin only calls these.
+Each transition is one function. It runs in a transaction, locks the article row and then the
+revision row (`select_for_update`, always in that order) and moves the state with a conditional
+UPDATE, so of two people acting at once exactly one wins; the other gets a `TransitionError` with
+words fit to show them. Each writes a `ReviewEvent` and queues its emails to go out after the
+commit. The admin, `articles.source_changes` and management commands only call these.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.html import format_html
 
 from . import notifications
-from .models import Audience, Citation, ReviewEvent, Revision, Variant
+from .models import Article, Audience, Citation, ReviewEvent, Revision, SourceVersion, Variant
 from .models.article import add_months
 from .rendering import citation_numbers
 
@@ -40,6 +49,11 @@ class Action:
     needs_comment: bool = False
     comment_label: str = "Comment"
     missing_comment: str = ""
+    # Beyond the state: whether the action is on the table at all for this revision.
+    applies: Callable[[Revision], bool] | None = None
+
+    def applies_to(self, revision):
+        return revision.state in self.sources and (self.applies is None or self.applies(revision))
 
 
 SUBMIT = Action(
@@ -64,7 +78,49 @@ REQUEST_CHANGES = Action(
     comment_label="What needs to change",
     missing_comment="Say what needs to change before you request changes.",
 )
-ACTIONS = {action.name: action for action in (SUBMIT, START_REVIEW, APPROVE, REQUEST_CHANGES)}
+RELEASE = Action(
+    "release",
+    "Release to the queue",
+    (State.UNDER_REVIEW,),
+    State.SUBMITTED,
+    needs_comment=True,
+    missing_comment="Say why you release this review; the reviewer who held it is told.",
+)
+REASSIGN = Action(
+    "reassign",
+    "Reassign",
+    (State.UNDER_REVIEW,),
+    State.UNDER_REVIEW,
+    needs_comment=True,
+    missing_comment="Say why you reassign this review; both reviewers are told.",
+)
+STILL_ACCURATE = Action(
+    "still_accurate",
+    "Still accurate: no change needed",
+    (State.APPROVED,),
+    State.APPROVED,
+    needs_comment=True,
+    missing_comment="Say what you checked before you record that the article is still accurate.",
+    applies=lambda revision: revision.needs_recheck,
+)
+ACTIONS = {
+    action.name: action
+    for action in (
+        SUBMIT,
+        START_REVIEW,
+        APPROVE,
+        REQUEST_CHANGES,
+        RELEASE,
+        REASSIGN,
+        STILL_ACCURATE,
+    )
+}
+# Actions on a review someone else holds, for when that reviewer is unavailable.
+CONTINUITY_ACTIONS = (RELEASE, REASSIGN)
+
+
+def can_review(user):
+    return user.is_active and user.is_staff and user.has_perm("articles.review_revision")
 
 
 def _is_contributor(revision, user):
@@ -79,32 +135,42 @@ def _outdated_by(revision):
     return None
 
 
+def outdated_citations(revision):
+    """Citations that print an older version of their source than the latest one."""
+    newer = SourceVersion.objects.filter(
+        source=OuterRef("source"), number__gt=OuterRef("version__number")
+    )
+    return revision.citations.filter(Exists(newer)).select_related("source")
+
+
+def _has_public_profile(user):
+    return bool(user.display_name and user.credentials)
+
+
+NO_PROFILE = (
+    "Your public name and credentials are not set, so readers could not see who reviewed this. "
+    "Ask a staff admin to set them on your account."
+)
+
+
 def refusal(action: Action, revision: Revision, user) -> str:
     """Why `user` may not take `action` on `revision` now, or "" when they may."""
     if not user.is_authenticated or not user.is_active or not user.is_staff:
         return "Only signed-in staff can change a revision's review state."
-    if revision.state not in action.sources:
+    if not action.applies_to(revision):
+        if action is STILL_ACCURATE and revision.is_approved:
+            return "No cited source has changed since this revision was approved."
         return (
             f"“{action.label}” is not possible: revision {revision.number} is "
             f"{revision.get_state_display().lower()}."
         )
     if action is SUBMIT:
-        if not user.has_perm("articles.submit_revision"):
-            return "Only editors can submit revisions for review."
-        missing = set(Audience.objects.values_list("label", flat=True)) - set(
-            revision.variants.values_list("audience__label", flat=True)
-        )
-        if missing:
-            return f"Write every version before submitting; missing: {', '.join(sorted(missing))}."
-        count = revision.citations.count()
-        for variant in revision.variants.select_related("audience"):
-            unknown = sorted({n for n in citation_numbers(variant.body_markdown) if n > count})
-            if unknown:
-                return (
-                    f"The {variant.audience.label.lower()} text cites "
-                    f"{', '.join(f'[{n}]' for n in unknown)}, but the reference list has "
-                    f"{count} source{'s' if count != 1 else ''}."
-                )
+        return _submit_refusal(revision, user)
+    if action in CONTINUITY_ACTIONS:
+        if not (can_review(user) or user.is_superuser):
+            return "Only medical reviewers and staff admins can release or reassign a review."
+        if _is_contributor(revision, user):
+            return "You wrote or edited this revision, so you cannot choose who reviews it."
         return ""
     if not user.has_perm("articles.review_revision"):
         return "Only medical reviewers can review revisions."
@@ -112,16 +178,57 @@ def refusal(action: Action, revision: Revision, user) -> str:
         return "You wrote or edited this revision, so another medical reviewer must review it."
     if action in (APPROVE, REQUEST_CHANGES) and revision.assigned_reviewer_id != user.pk:
         return "Only the reviewer assigned to this revision can do that."
-    if action is APPROVE and (outdated := _outdated_by(revision)):
+    if action is APPROVE:
+        return _approve_refusal(revision, user)
+    if action is STILL_ACCURATE:
+        recorders = {event.actor_id for event in revision.recheck_reasons()}
+        if user.pk in recorders:
+            return (
+                "You recorded the source change, so another medical reviewer must check "
+                "whether the article is still accurate."
+            )
+        if not _has_public_profile(user):
+            return NO_PROFILE
+    return ""
+
+
+def _submit_refusal(revision, user):
+    if not user.has_perm("articles.submit_revision"):
+        return "Only editors can submit revisions for review."
+    if not revision.title.strip() or not revision.summary.strip():
+        return "Write the title and the summary before submitting."
+    missing = set(Audience.objects.values_list("label", flat=True)) - set(
+        revision.variants.values_list("audience__label", flat=True)
+    )
+    if missing:
+        return f"Write every version before submitting; missing: {', '.join(sorted(missing))}."
+    count = revision.citations.count()
+    for variant in revision.variants.select_related("audience"):
+        unknown = sorted({n for n in citation_numbers(variant.body_markdown) if n > count})
+        if unknown:
+            return (
+                f"The {variant.audience.label.lower()} text cites "
+                f"{', '.join(f'[{n}]' for n in unknown)}, but the reference list has "
+                f"{count} source{'s' if count != 1 else ''}."
+            )
+    return ""
+
+
+def _approve_refusal(revision, user):
+    if outdated := _outdated_by(revision):
         return (
             f"Revision {outdated.number} was approved after this one was started, so approving "
             "this one would undo it. Ask an editor to start a new revision from the live one."
         )
-    if action is APPROVE and not (user.display_name and user.credentials):
+    stale = list(outdated_citations(revision))
+    if stale:
+        names = "; ".join(c.source.name_for_readers for c in stale)
         return (
-            "Add your display name and credentials to your public reviewer profile "
-            "(Your account → Public reviewer profile) before approving."
+            f"A source this revision cites changed after it was submitted ({names}). Request "
+            "changes so the editor brings the reference up to date."
         )
+    if not _has_public_profile(user):
+        return NO_PROFILE
     return ""
 
 
@@ -132,17 +239,34 @@ def available_actions(revision: Revision, user) -> list[Action]:
 def refusals(revision: Revision, user) -> list[str]:
     """Why each action that this revision's state allows is closed to `user`."""
     return [
-        refusal(action, revision, user)
+        reason
         for action in ACTIONS.values()
-        if revision.state in action.sources and refusal(action, revision, user)
+        if action.applies_to(revision) and (reason := refusal(action, revision, user))
     ]
 
 
-def _transition(action, revision, user, comment="", expected_state=None, then=None, **changes):
+def _event(revision, action_name, from_state, to_state, user, comment="", details=None):
+    return ReviewEvent.objects.create(
+        revision=revision,
+        action=action_name,
+        from_state=from_state,
+        to_state=to_state,
+        actor=user,
+        actor_name=user.public_name,
+        actor_credentials=user.credentials,
+        comment=comment,
+        details=details or {},
+    )
+
+
+def _transition(
+    action, revision, user, comment="", expected_state=None, then=None, details=None, **changes
+):
     """Move `revision` along `action`, or raise TransitionError. `then(revision)` runs inside
     the same transaction, after the move."""
     comment = (comment or "").strip()
     with transaction.atomic():
+        Article.objects.select_for_update().filter(pk=revision.article_id).first()
         locked = Revision.objects.select_for_update().get(pk=revision.pk)
         if expected_state and locked.state != expected_state:
             raise ConflictError(
@@ -159,16 +283,8 @@ def _transition(action, revision, user, comment="", expected_state=None, then=No
         )
         if moved != 1:  # Lost a race the row lock could not prevent (e.g. on SQLite).
             raise ConflictError("Someone else changed this revision meanwhile; check it again.")
-        event = ReviewEvent.objects.create(
-            revision=locked,
-            action=action.name,
-            from_state=from_state,
-            to_state=action.target,
-            actor=user,
-            actor_name=user.public_name,
-            actor_credentials=user.credentials,
-            comment=comment,
-        )
+        details = details(locked) if callable(details) else details
+        event = _event(locked, action.name, from_state, action.target, user, comment, details)
         locked.refresh_from_db()
         if then:
             then(locked)
@@ -177,14 +293,33 @@ def _transition(action, revision, user, comment="", expected_state=None, then=No
     return locked
 
 
+def _show_on_index(revision):
+    """Keep the article's index title and summary equal to the revision readers see."""
+    shown = revision.article.shown_revision()
+    if shown:
+        Article.objects.filter(pk=revision.article_id).update(
+            title=shown.title, summary=shown.summary
+        )
+
+
 def submit(revision, user, change_summary, expected_state=None):
-    """Editor sends a draft (or a revision sent back) for medical review."""
+    """Editor sends a draft (or a revision sent back) for medical review. Its references are
+    pinned to the sources' latest versions: what the reviewer reads is what readers will."""
+
+    def pin_and_show(submitted):
+        latest = SourceVersion.objects.filter(source=OuterRef("source")).order_by("-number")
+        Citation.objects.filter(revision=submitted).update(
+            version=Subquery(latest.values("pk")[:1])
+        )
+        _show_on_index(submitted)
+
     return _transition(
         SUBMIT,
         revision,
         user,
         comment=change_summary,
         expected_state=expected_state,
+        then=pin_and_show,
         change_summary=(change_summary or "").strip(),
         submitted_at=timezone.now(),
         assigned_reviewer=None,
@@ -200,13 +335,14 @@ def start_review(revision, user, comment="", expected_state=None):
 
 def approve(revision, user, comment="", expected_state=None):
     """The assigned reviewer approves: this revision becomes the live one, and the one it
-    replaces is no longer due for review."""
+    replaces is no longer due for review (nor flagged for a re-check)."""
     now = timezone.now()
 
     def retire_previous(approved):
         Revision.objects.filter(article=approved.article_id, state=State.APPROVED).exclude(
             pk=approved.pk
-        ).update(review_due_at=None)
+        ).update(review_due_at=None, recheck_since=None)
+        _show_on_index(approved)
 
     return _transition(
         APPROVE,
@@ -227,56 +363,201 @@ def request_changes(revision, user, comment, expected_state=None):
     return _transition(REQUEST_CHANGES, revision, user, comment, expected_state)
 
 
+def _holder(revision):
+    held_by = revision.assigned_reviewer
+    return {"from_reviewer_id": held_by.pk, "from_reviewer": held_by.signature} if held_by else {}
+
+
+def release(revision, user, comment, expected_state=None):
+    """Give a review back to the queue, when its reviewer cannot finish it."""
+    return _transition(
+        RELEASE,
+        revision,
+        user,
+        comment,
+        expected_state,
+        details=_holder,
+        assigned_reviewer=None,
+    )
+
+
+def reassign(revision, user, comment, expected_state=None, reviewer=None):
+    """Hand a review to another medical reviewer, who must be free to review it."""
+    User = get_user_model()
+    try:
+        new = User.objects.get(pk=int(reviewer))
+    except (TypeError, ValueError, User.DoesNotExist):
+        raise TransitionError("Choose the medical reviewer to hand this review to.") from None
+    if not can_review(new):
+        raise TransitionError(f"{new.public_name} is not an active medical reviewer.")
+    if _is_contributor(revision, new):
+        raise TransitionError(f"{new.public_name} wrote or edited this revision.")
+    if new.pk == revision.assigned_reviewer_id:
+        raise TransitionError(f"The review is already assigned to {new.public_name}.")
+    return _transition(
+        REASSIGN,
+        revision,
+        user,
+        comment,
+        expected_state,
+        details=lambda locked: {
+            **_holder(locked),
+            "to_reviewer_id": new.pk,
+            "to_reviewer": new.signature,
+        },
+        assigned_reviewer=new,
+    )
+
+
+def still_accurate(revision, user, comment, expected_state=None):
+    """A reviewer checked a flagged live revision against its changed sources and found it
+    still accurate: its references now print the sources' latest versions, and the flag goes."""
+
+    def repin(checked):
+        for citation in outdated_citations(checked):
+            Citation.objects.filter(pk=citation.pk).update(version=citation.source.latest_version())
+
+    def what_changed(locked):
+        return {
+            "references": [
+                {
+                    "source": c.source.name_for_readers,
+                    "from_version": c.version.number,
+                    "to_version": c.source.latest_version().number,
+                }
+                for c in outdated_citations(locked).select_related("version")
+            ]
+        }
+
+    return _transition(
+        STILL_ACCURATE,
+        revision,
+        user,
+        comment,
+        expected_state,
+        then=repin,
+        details=what_changed,
+        recheck_since=None,
+        rechecked_at=timezone.now(),
+        rechecked_by_label=user.signature,
+    )
+
+
 PERFORM = {
     "submit": submit,
     "start_review": start_review,
     "approve": approve,
     "request_changes": request_changes,
+    "release": release,
+    "reassign": reassign,
+    "still_accurate": still_accurate,
 }
 
 
-def perform(action_name, revision, user, comment="", expected_state=None):
+def perform(action_name, revision, user, comment="", expected_state=None, **extra):
     """Run the transition named `action_name` (as posted by a form)."""
     if action_name not in PERFORM:
         raise TransitionError("That is not a review action.")
-    return PERFORM[action_name](revision, user, comment, expected_state=expected_state)
+    extra = {"reviewer": extra.get("reviewer")} if action_name == "reassign" else {}
+    return PERFORM[action_name](revision, user, comment, expected_state=expected_state, **extra)
+
+
+def flag_citing_revisions(source, version, user, details):
+    """Send every article whose live revision cites `source` back for a re-check. Runs inside
+    the caller's transaction (`articles.source_changes`), which holds the source's lock."""
+    # Lock the articles first, in one order, as approve does: an approval racing this either
+    # lands first (its revision is then the live one flagged here) or waits and sees the new
+    # version (and is refused as citing an outdated source).
+    citing = Article.objects.filter(revisions__citations__source=source).distinct()
+    list(Article.objects.select_for_update().filter(pk__in=citing.values("pk")).order_by("pk"))
+    now = timezone.now()
+    flagged = list(
+        Revision.objects.live().filter(citations__source=source).select_related("article")
+    )
+    for revision in flagged:
+        Revision.objects.filter(pk=revision.pk).update(recheck_since=Coalesce("recheck_since", now))
+        event = _event(
+            revision,
+            "source_changed",
+            State.APPROVED,
+            State.APPROVED,
+            user,
+            version.note,
+            details,
+        )
+        transaction.on_commit(lambda pk=event.pk: notifications.send_for(pk))
+    return flagged
 
 
 def start_revision(article, user, change_summary=""):
-    """A new draft, copied (text and citations) from the live revision, else the newest one."""
+    """A new draft, copied (title, summary, text and citations) from the live revision, else
+    the newest one. Refused while the article has a revision in progress."""
     if not (user.is_active and user.is_staff and user.has_perm("articles.add_revision")):
         raise TransitionError("Only editors can start a new revision.")
-    with transaction.atomic():
-        base = article.live_revision() or article.revisions.order_by("-number").first()
-        revision = Revision.objects.create(
-            article=article, author=user, copied_from=base, change_summary=change_summary
-        )
-        revision.contributors.add(user)
-        if base:
-            Citation.objects.bulk_create(
-                Citation(revision=revision, source_id=c.source_id, position=c.position)
-                for c in base.citations.all()
+    try:
+        with transaction.atomic():
+            Article.objects.select_for_update().filter(pk=article.pk).first()
+            if open_revision := article.open_revision():
+                raise OpenRevisionExists(open_revision)
+            base = article.live_revision() or article.revisions.order_by("-number").first()
+            revision = Revision.objects.create(
+                article=article,
+                author=user,
+                copied_from=base,
+                change_summary=change_summary,
+                title=base.title if base else article.title,
+                summary=base.summary if base else article.summary,
             )
-            Variant.objects.bulk_create(
-                Variant(
-                    revision=revision,
-                    audience_id=v.audience_id,
-                    body_markdown=v.body_markdown,
-                    body_html=v.body_html,
+            revision.contributors.add(user)
+            if base:
+                Citation.objects.bulk_create(
+                    Citation(
+                        revision=revision,
+                        source_id=c.source_id,
+                        version_id=c.version_id,
+                        position=c.position,
+                    )
+                    for c in base.citations.all()
                 )
-                for v in base.variants.all()
+                Variant.objects.bulk_create(
+                    Variant(
+                        revision=revision,
+                        audience_id=v.audience_id,
+                        body_markdown=v.body_markdown,
+                        body_html=v.body_html,
+                    )
+                    for v in base.variants.all()
+                )
+            _event(
+                revision,
+                "start",
+                "",
+                State.DRAFT,
+                user,
+                f"Copied from revision {base.number}." if base else "",
             )
-        ReviewEvent.objects.create(
-            revision=revision,
-            action="start",
-            from_state="",
-            to_state=State.DRAFT,
-            actor=user,
-            actor_name=user.public_name,
-            actor_credentials=user.credentials,
-            comment=f"Copied from revision {base.number}." if base else "",
-        )
+    except IntegrityError:  # The constraint caught a start that raced this one (SQLite).
+        raise OpenRevisionExists(article.open_revision()) from None
     return revision
+
+
+class OpenRevisionExists(TransitionError):
+    """An article has at most one revision being written or reviewed."""
+
+    def __init__(self, revision):
+        self.revision = revision
+        if revision is None:
+            super().__init__("Another revision of this article was started meanwhile.")
+        else:
+            super().__init__(
+                f"Revision {revision.number} of this article is already "
+                f"{revision.get_state_display().lower()}: work on it instead of starting another."
+            )
+
+    def as_html(self, url):
+        return format_html(
+            '{} <a href="{}">Open revision {}</a>.', str(self), url, self.revision.number
+        )
 
 
 def replay(events) -> str:

@@ -108,6 +108,8 @@ class RevisionFactory(factory.django.DjangoModelFactory):
         model = Revision
 
     article = factory.SubFactory(ArticleFactory)
+    title = factory.LazyAttribute(lambda r: r.article.title)
+    summary = factory.LazyAttribute(lambda r: r.article.summary)
     change_summary = "First version."
     state = Revision.State.DRAFT
 

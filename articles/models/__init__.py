@@ -2,7 +2,7 @@ from .article import Article, Citation, Revision, Variant
 from .audience import Audience
 from .review_event import ReviewEvent
 from .saved import SavedArticle
-from .source import Source
+from .source import Source, SourceVersion
 
 __all__ = [
     "Article",
@@ -12,5 +12,6 @@ __all__ = [
     "Revision",
     "SavedArticle",
     "Source",
+    "SourceVersion",
     "Variant",
 ]

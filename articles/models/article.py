@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ..rendering import citation_numbers, render_variant
 from .audience import Audience
-from .source import Source
+from .source import Source, SourceVersion
 
 DEFAULT_REVIEW_INTERVAL_MONTHS = 12
 
@@ -42,10 +42,17 @@ class ArticleQuerySet(models.QuerySet):
             ),
             shown_review_due_at=Subquery(shown.values("review_due_at")[:1]),
             shown_approved_at=Subquery(shown.values("approved_at")[:1]),
+            shown_recheck_since=Subquery(shown.values("recheck_since")[:1]),
         )
 
 
 class Article(models.Model):
+    """A reader's question. What readers see of it lives in its revisions.
+
+    `title` and `summary` are what the index and the admin list show: the working title before
+    anything is submitted, then kept equal to the shown revision's by `articles.workflow`.
+    """
+
     slug = models.SlugField(max_length=120, unique=True)
     title = models.CharField(max_length=200, help_text="The reader's question.")
     summary = models.TextField(max_length=600, help_text="One or two sentences for the index.")
@@ -93,6 +100,13 @@ class Article(models.Model):
         """The latest approved revision, or None."""
         return self.revisions.live().first()
 
+    def open_revision(self):
+        """The revision being written or reviewed (at most one), or None."""
+        return self.revisions.open().first()
+
+    def has_public_revision(self):
+        return self.revisions.visible().exists()
+
     def refresh_review_due(self):
         """Re-date the live revision's next review after the interval changed."""
         live = self.live_revision()
@@ -104,6 +118,10 @@ class Article(models.Model):
 class RevisionQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(state__in=Revision.PUBLIC_STATES)
+
+    def open(self):
+        """Revisions still being written or reviewed: at most one per article."""
+        return self.filter(state__in=Revision.OPEN_STATES)
 
     def shown_first(self):
         """Visible revisions, the one readers see first.
@@ -137,10 +155,24 @@ class RevisionQuerySet(models.QuerySet):
         """Live revisions whose next review date has passed."""
         return self.live().filter(review_due_at__lt=now or timezone.now())
 
+    def flagged(self):
+        """Live revisions sent back for a re-check because a source they cite changed."""
+        return self.live().filter(recheck_since__isnull=False)
+
+    def needing_reviewer(self):
+        """Submitted revisions, and those under review whose reviewer left or was removed."""
+        return self.filter(
+            Q(state=Revision.State.SUBMITTED)
+            | Q(state=Revision.State.UNDER_REVIEW)
+            & (Q(assigned_reviewer__isnull=True) | Q(assigned_reviewer__is_active=False))
+        )
+
     def awaiting_review_by(self, user):
-        """Submitted revisions this user could take: not their own work."""
-        return self.filter(state=Revision.State.SUBMITTED).exclude(
-            Q(author=user) | Q(contributors=user)
+        """Revisions this user could take or re-check: not their own work."""
+        return (
+            self.filter(Q(pk__in=self.needing_reviewer()) | Q(pk__in=self.flagged()))
+            .exclude(Q(author=user) | Q(contributors=user))
+            .distinct()
         )
 
 
@@ -154,6 +186,9 @@ class Revision(models.Model):
 
     PUBLIC_STATES = (State.SUBMITTED, State.UNDER_REVIEW, State.APPROVED)
     EDITABLE_STATES = (State.DRAFT, State.CHANGES_REQUESTED)
+    OPEN_STATES = (State.DRAFT, State.SUBMITTED, State.UNDER_REVIEW, State.CHANGES_REQUESTED)
+    # What an editor writes on the revision itself (its variants and citations are inlines).
+    CONTENT_FIELDS = ("title", "summary", "change_summary")
     # The steps readers see, in order.
     REVIEW_STEPS = (State.SUBMITTED, State.UNDER_REVIEW, State.APPROVED)
 
@@ -178,6 +213,12 @@ class Revision(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    title = models.CharField(
+        max_length=200, help_text="The reader's question, as the page shows it."
+    )
+    summary = models.TextField(
+        max_length=600, help_text="One or two sentences: the index and the page's description."
+    )
     change_summary = models.TextField(
         blank=True, help_text="What changed and why. Required to submit for review."
     )
@@ -204,6 +245,14 @@ class Revision(models.Model):
         max_length=200, blank=True, editable=False, help_text="Name and credentials, as approved."
     )
     review_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    recheck_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Set when a source this live revision cites changed; cleared by a reviewer.",
+    )
+    rechecked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    rechecked_by_label = models.CharField(max_length=200, blank=True, editable=False)
     sources = models.ManyToManyField(Source, through="Citation", related_name="revisions")
 
     objects = RevisionQuerySet.as_manager()
@@ -211,7 +260,14 @@ class Revision(models.Model):
     class Meta:
         ordering = ["article", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["article", "number"], name="unique_revision_number")
+            models.UniqueConstraint(fields=["article", "number"], name="unique_revision_number"),
+            models.UniqueConstraint(
+                fields=["article"],
+                # Revision.OPEN_STATES (a Meta class cannot see its model's attributes).
+                condition=Q(state__in=["draft", "submitted", "under_review", "changes_requested"]),
+                name="one_open_revision_per_article",
+                violation_error_message="This article already has a revision in progress.",
+            ),
         ]
         permissions = [
             ("submit_revision", "Can submit revisions for medical review"),
@@ -239,6 +295,16 @@ class Revision(models.Model):
     @property
     def is_editable(self):
         return self.state in self.EDITABLE_STATES
+
+    @property
+    def needs_recheck(self):
+        return self.is_approved and self.recheck_since is not None
+
+    def recheck_reasons(self):
+        """The source-change events that sent this revision back for a re-check, oldest first."""
+        if not self.needs_recheck:
+            return []
+        return list(self.events.filter(action="source_changed", created_at__gte=self.recheck_since))
 
     @property
     def review_overdue(self):
@@ -271,10 +337,18 @@ class Revision(models.Model):
 
 
 class Citation(models.Model):
-    """A source cited by a revision, at a position in its numbered reference list."""
+    """A source cited by a revision, at a position in its numbered reference list.
+
+    It prints `version`, the source as it read when the revision was written: while the revision
+    is editable every save pins the source's latest version, submitting pins them all again, and
+    from then on the reference is frozen with the rest of the revision.
+    """
 
     revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    version = models.ForeignKey(
+        SourceVersion, on_delete=models.PROTECT, related_name="citations", editable=False
+    )
     position = models.PositiveSmallIntegerField()
 
     class Meta:
@@ -291,6 +365,7 @@ class Citation(models.Model):
 
     def save(self, *args, **kwargs):
         self.revision.ensure_editable()
+        self.version = self.source.latest_version()
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

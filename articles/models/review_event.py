@@ -1,6 +1,20 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+ACTION_LABELS = {
+    "start": "Started",
+    "submit": "Submitted for review",
+    "start_review": "Review started",
+    "approve": "Approved",
+    "request_changes": "Changes requested",
+    "release": "Released to the queue",
+    "reassign": "Reassigned",
+    "source_changed": "Cited source changed: re-check needed",
+    "still_accurate": "Re-checked: still accurate",
+}
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -35,6 +49,9 @@ class ReviewEvent(models.Model):
     actor_credentials = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     comment = models.TextField(blank=True)
+    # What the step was about, for steps that need more than a comment: the source change that
+    # flagged a revision, the reviewer a revision was handed to. Plain JSON, kept as written.
+    details = models.JSONField(default=dict, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -56,6 +73,20 @@ class ReviewEvent(models.Model):
     @property
     def actor_label(self):
         return ", ".join(part for part in (self.actor_name, self.actor_credentials) if part)
+
+    @property
+    def action_label(self):
+        return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def is_withdrawal(self):
+        return self.details.get("change") == "retraction"
+
+    @property
+    def notice_date(self):
+        """The date readers are told for a source change (see articles.source_changes)."""
+        value = self.details.get("date")
+        return datetime.date.fromisoformat(value) if value else self.created_at.date()
 
     @property
     def from_label(self):

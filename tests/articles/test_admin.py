@@ -85,28 +85,44 @@ def test_editing_a_submitted_revision_is_refused_with_a_message(client, live):
 
 
 def test_editors_start_a_new_revision_from_the_article(client, live):
-    first, _ = live
+    first, second = live
     me = editor(email="third@example.com")
     client.force_login(me)
-    response = client.post(
-        reverse("admin:articles_article_new_revision", args=[first.article.pk]), follow=True
-    )
-    assert "Revision 3 started as a draft, copied from revision 1." in text_of(response)
+    url = reverse("admin:articles_article_new_revision", args=[first.article.pk])
+    # One revision in progress at a time: the editor is sent to the open one.
+    refused = client.post(url, follow=True)
+    assert "Revision 2 of this article is already submitted" in text_of(refused)
+    review_url = reverse("admin:articles_revision_review", args=[second.pk])
+    assert f'href="{review_url}"' in refused.content.decode()
+    assert first.article.revisions.count() == 2
+
+    checker = reviewer(email="checks.second@example.com")
+    workflow.start_review(second, checker)
+    workflow.approve(second, checker)
+    response = client.post(url, follow=True)
+    assert "Revision 3 started as a draft, copied from revision 2." in text_of(response)
     third = first.article.revisions.get(number=3)
-    assert third.author == me and third.copied_from == first
+    assert third.author == me and third.copied_from == second
+    assert (third.title, third.summary) == (second.title, second.summary)
     # Reviewers cannot.
     client.force_login(reviewer(email="r2@example.com"))
-    url = reverse("admin:articles_article_new_revision", args=[first.article.pk])
     assert client.post(url).status_code == 403
 
 
 def test_editing_a_draft_records_the_editor_as_contributor(client, live):
-    first, _ = live
-    draft = workflow.start_revision(first.article, first.author)
+    _, draft = live
+    checker = reviewer(email="sends.back@example.com")
+    workflow.start_review(draft, checker)
+    workflow.request_changes(draft, checker, "Cite the trial.")
     helper = editor(email="helper@example.com")
     client.force_login(helper)
     url = reverse("admin:articles_revision_change", args=[draft.pk])
-    data = {"change_summary": "Helped.", "_save": "Save"}
+    data = {
+        "title": draft.title,
+        "summary": draft.summary,
+        "change_summary": "Helped.",
+        "_save": "Save",
+    }
     for inline in client.get(url).context["inline_admin_formsets"]:
         for form in [inline.formset.management_form, *inline.formset.forms]:
             for name in form.fields:
@@ -140,8 +156,12 @@ def test_only_reviewers_set_the_review_interval_and_only_editors_the_words(clien
     first, _ = live
     url = reverse("admin:articles_article_change", args=[first.article.pk])
     client.force_login(first.author)  # an editor
-    fields = client.get(url).context["adminform"].form.fields
-    assert "title" in fields and "review_interval_months" not in fields
+    page = client.get(url)
+    fields = page.context["adminform"].form.fields
+    # Readers see a reviewed title and summary: they change only through a new revision.
+    assert "title" not in fields and "summary" not in fields and "slug" in fields
+    assert "change only through a new revision" in text_of(page)
+    assert "review_interval_months" not in fields
     client.force_login(reviewer(email="interval@example.com"))
     fields = client.get(url).context["adminform"].form.fields
     assert "review_interval_months" in fields and "title" not in fields

@@ -71,19 +71,30 @@ def test_shown_revision_is_the_latest_approved_even_when_a_newer_one_is_in_revie
     RevisionFactory(article=article, number=1, state=Revision.State.APPROVED)
     live = RevisionFactory(article=article, number=2, state=Revision.State.APPROVED)
     RevisionFactory(article=article, number=3, state=Revision.State.UNDER_REVIEW)
-    RevisionFactory(article=article, number=4, state=Revision.State.DRAFT)
     assert article.shown_revision() == live
     annotated = Article.objects.with_shown_revision().get(pk=article.pk)
     assert annotated.shown_state == "approved"
     assert annotated.shown_state_label == "Approved"
 
 
-def test_without_an_approval_the_latest_submitted_or_in_review_revision_is_shown():
+def test_without_an_approval_the_submitted_or_in_review_revision_is_shown():
     article = ArticleFactory()
-    RevisionFactory(article=article, number=1, state=Revision.State.SUBMITTED)
-    in_review = RevisionFactory(article=article, number=2, state=Revision.State.UNDER_REVIEW)
-    RevisionFactory(article=article, number=3, state=Revision.State.DRAFT)
+    in_review = RevisionFactory(article=article, number=1, state=Revision.State.UNDER_REVIEW)
     assert article.shown_revision() == in_review
+    Revision.objects.filter(pk=in_review.pk).update(state=Revision.State.CHANGES_REQUESTED)
+    assert article.shown_revision() is None
+
+
+def test_an_article_has_at_most_one_revision_in_progress():
+    from django.db import IntegrityError, transaction
+
+    article = ArticleFactory()
+    RevisionFactory(article=article, state=Revision.State.APPROVED)
+    RevisionFactory(article=article, state=Revision.State.DRAFT)
+    for state in Revision.OPEN_STATES:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            RevisionFactory(article=article, state=state)
+    RevisionFactory(article=article, state=Revision.State.APPROVED)
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from articles import workflow
@@ -34,10 +35,13 @@ def test_approved_page_names_the_reviewer_and_the_dates(client, approved):
     response = client.get(approved.article.get_absolute_url())
     text = text_of(response)
     today = timezone.now()
-    assert (
-        f"Last reviewed {today:%B} {today.day}, {today.year} by Dr. Rowan Reviewer, MD, FAAD"
-        in text
-    )
+    on = f"{today:%B} {today.day}, {today.year}"
+    trust = f"Medically reviewed by Dr. Rowan Reviewer, MD, FAAD on {on}"
+    assert trust in text
+    assert text.index(trust) < text.index("Which best describes you?")  # near the top
+    html = response.content.decode()
+    assert f'<a href="{reverse("editorial-policy")}#how-we-review">Medically reviewed</a>' in html
+    assert "Medical Advisory Board" not in text
     due = add_months(today, 12)
     assert f"Next review due {due:%B} {due.day}, {due.year}" in text
     assert "Approved (current step)" in text

@@ -122,7 +122,7 @@ def test_approving_needs_a_public_name_and_credentials(draft, cast):
     workflow.start_review(draft, anonymous_reviewer)
     with pytest.raises(
         workflow.TransitionError,
-        match="display name and credentials to your public reviewer profile",
+        match="Ask a staff admin to set them on your account",
     ):
         workflow.approve(draft, anonymous_reviewer)
 
@@ -258,21 +258,26 @@ def test_two_reviewers_at_once_exactly_one_wins_on_postgresql(cast, second):
     assert workflow.replay([]) == ""
 
 
-def test_an_older_revision_cannot_be_approved_over_a_newer_live_one(draft, cast):
+def test_one_revision_in_progress_and_an_older_one_cannot_undo_a_newer_approval(draft, cast):
     workflow.submit(draft, cast["author"], "First version.")
     workflow.start_review(draft, cast["reviewer"])
     workflow.approve(draft, cast["reviewer"])
     second = workflow.start_revision(draft.article, cast["author"])
-    third = workflow.start_revision(draft.article, cast["author"])
-    for revision in (second, third):
-        workflow.submit(revision, cast["author"], "Edits.")
-        workflow.start_review(revision, cast["reviewer"])
-    workflow.approve(third, cast["reviewer"])
-    with pytest.raises(workflow.TransitionError, match="Revision 3 was approved after this one"):
-        workflow.approve(second, cast["reviewer"])
+    with pytest.raises(workflow.OpenRevisionExists, match="Revision 2 of this article is already"):
+        workflow.start_revision(draft.article, cast["author"])
+    workflow.submit(second, cast["author"], "Edits.")
+    workflow.start_review(second, cast["reviewer"])
+    workflow.approve(second, cast["reviewer"])
     draft.refresh_from_db()
     assert draft.review_due_at is None  # only the live revision is due for review
-    assert draft.article.live_revision() == third
+    assert draft.article.live_revision() == second
+    # A revision started from revision 1 (as before one-at-a-time held) cannot undo revision 2.
+    stale = revision_with_content(
+        article=draft.article, state=State.UNDER_REVIEW, author=cast["author"], copied_from=draft
+    )
+    Revision.objects.filter(pk=stale.pk).update(assigned_reviewer=cast["reviewer"])
+    with pytest.raises(workflow.TransitionError, match="Revision 2 was approved after this one"):
+        workflow.approve(stale, cast["reviewer"])
 
 
 def test_submitting_checks_citation_numbers(draft, cast):

@@ -19,11 +19,15 @@ ALLOWED = {
     (State.SUBMITTED, State.UNDER_REVIEW),
     (State.UNDER_REVIEW, State.APPROVED),
     (State.UNDER_REVIEW, State.CHANGES_REQUESTED),
+    (State.UNDER_REVIEW, State.SUBMITTED),  # released back to the queue
+    (State.UNDER_REVIEW, State.UNDER_REVIEW),  # reassigned
 }
 
 steps = st.lists(
     st.tuples(
-        st.sampled_from(["submit", "start_review", "approve", "request_changes", "bogus"]),
+        st.sampled_from(
+            ["submit", "start_review", "approve", "request_changes", "release", "reassign", "bogus"]
+        ),
         st.sampled_from(["author", "editor", "reviewer", "reviewer2", "both", "reader"]),
         st.sampled_from(["", "A comment."]),
     ),
@@ -51,16 +55,18 @@ def people():
 )
 @given(sequence=steps)
 def test_random_sequences_stay_in_the_table_and_replay(people, sequence):
-    revision = workflow.start_revision(
-        revision_with_content(author=people["author"]).article, people["author"]
-    )
-    assert revision.variants.count() == 4  # copied from the newest revision
+    live = revision_with_content(author=people["author"], state=State.APPROVED)
+    revision = workflow.start_revision(live.article, people["author"])
+    assert revision.variants.count() == 4  # copied from the live revision
     revision.contributors.add(people["both"])
 
     for action, who, comment in sequence:
         before = revision.state
         try:
-            workflow.perform(action, revision, people[who], comment)
+            # A reassignment always names the second reviewer (refused when they cannot take it).
+            workflow.perform(
+                action, revision, people[who], comment, reviewer=people["reviewer2"].pk
+            )
         except workflow.TransitionError:
             revision.refresh_from_db()
             assert revision.state == before

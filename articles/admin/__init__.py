@@ -1,0 +1,5 @@
+"""The admin for editors and medical reviewers. Declarative; every state change goes through
+articles.workflow (and source changes through articles.source_changes), whose refusals are shown
+to the person as they are."""
+
+from . import content, revisions, sources  # noqa: F401  (registers the model admins)

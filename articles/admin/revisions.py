@@ -1,0 +1,325 @@
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.forms import Textarea
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.text import Truncator
+from django.views.decorators.http import require_POST
+
+from .. import workflow
+from ..comparison import compare
+from ..diff import has_changes, word_diff
+from ..models import Audience, Citation, ReviewEvent, Revision, Variant
+from .badges import state_badge
+
+State = Revision.State
+
+
+class FrozenWhenSubmittedMixin:
+    """Inline content is editable only while its revision is a draft or sent back."""
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and (obj is None or obj.is_editable)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_editable)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.is_editable)
+
+
+class CitationInline(FrozenWhenSubmittedMixin, admin.TabularInline):
+    model = Citation
+    extra = 0
+    autocomplete_fields = ["source"]
+    ordering = ["position"]
+
+
+class VariantInline(FrozenWhenSubmittedMixin, admin.StackedInline):
+    model = Variant
+    extra = 0
+    formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 24, "cols": 100})}}
+
+
+class ReviewQueueFilter(admin.SimpleListFilter):
+    title = "review queue"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("awaiting_me", "Awaiting my review"),
+            ("assigned_to_me", "Assigned to me"),
+            ("flagged", "Flagged: a cited source changed"),
+            ("needs_reviewer", "Needs a reviewer"),
+            ("overdue", "Review overdue"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "awaiting_me":
+            return queryset.awaiting_review_by(request.user)
+        if self.value() == "assigned_to_me":
+            return queryset.filter(state=State.UNDER_REVIEW, assigned_reviewer=request.user)
+        if self.value() == "flagged":
+            return queryset.flagged()
+        if self.value() == "needs_reviewer":
+            return queryset.needing_reviewer()
+        if self.value() == "overdue":
+            return queryset.overdue()
+        return queryset
+
+
+def _latest_flag(field):
+    return Subquery(
+        ReviewEvent.objects.filter(
+            revision=OuterRef("pk"),
+            action="source_changed",
+            created_at__gte=OuterRef("recheck_since"),
+        )
+        .order_by("-created_at")
+        .values(f"details__{field}")[:1]
+    )
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "number",
+        "state_label",
+        "next_step",
+        "author",
+        "assigned_reviewer",
+        "created_at",
+    ]
+    list_display_links = ["title", "number"]
+    list_filter = [ReviewQueueFilter, "state"]
+    list_select_related = ["article", "author", "assigned_reviewer"]
+    search_fields = ["title", "article__title", "change_summary"]
+    fields = [
+        "article",
+        "number",
+        "state_label",
+        "title",
+        "summary",
+        "change_summary",
+        "author",
+        "assigned_reviewer",
+        "approved_by_label",
+        "approved_at",
+        "review_due_at",
+    ]
+    readonly_fields = [f for f in fields if f not in Revision.CONTENT_FIELDS]
+    inlines = [CitationInline, VariantInline]
+    change_form_template = "admin/articles/revision/change_form.html"
+
+    def get_queryset(self, request):
+        # Annotated before it is ordered: the default order is the queue rank annotated here.
+        queryset = self.model._default_manager.get_queryset().annotate(
+            flagged_source=_latest_flag("source"),
+            flagged_change=_latest_flag("change_label"),
+            # Flagged articles first, then reviews that have nobody to do them.
+            queue_rank=Case(
+                When(recheck_since__isnull=False, state=State.APPROVED, then=Value(0)),
+                When(state=State.SUBMITTED, then=Value(1)),
+                When(
+                    Q(state=State.UNDER_REVIEW)
+                    & (Q(assigned_reviewer__isnull=True) | Q(assigned_reviewer__is_active=False)),
+                    then=Value(1),
+                ),
+                default=Value(2),
+                output_field=IntegerField(),
+            ),
+        )
+        return queryset
+
+    def get_ordering(self, request):
+        # The queue rank exists only on this admin's own queryset, not where other admins
+        # order revisions (e.g. a citation's revision field).
+        match = request.resolver_match
+        if match and match.url_name == "articles_revision_changelist":
+            return ["queue_rank", "-created_at"]
+        return ["-created_at"]
+
+    @admin.display(description="Article", ordering="title")
+    def title(self, obj):
+        return Truncator(obj.title).chars(90)
+
+    @admin.display(description="State", ordering="state")
+    def state_label(self, obj):
+        return state_badge(
+            obj.state, obj.get_state_display(), obj.review_overdue, recheck=obj.needs_recheck
+        )
+
+    @admin.display(description="Waiting for")
+    def next_step(self, obj):
+        if obj.needs_recheck:
+            flagged = getattr(obj, "flagged_source", None)
+            reason = f"{flagged} ({getattr(obj, 'flagged_change', '').lower()})" if flagged else ""
+            return f"A medical reviewer: re-check, source changed: {reason}".rstrip(": ")
+        if obj.state in Revision.EDITABLE_STATES:
+            return f"The editor ({obj.author})" if obj.author else "An editor"
+        if obj.state == State.SUBMITTED:
+            return "Any medical reviewer"
+        if obj.state == State.UNDER_REVIEW:
+            reviewer = obj.assigned_reviewer
+            if reviewer is None or not reviewer.is_active:
+                return "Needs a reviewer: the assigned one is unavailable"
+            return reviewer.signature
+        return "—"
+
+    def has_add_permission(self, request):
+        return False  # Revisions start from the article page ("Start a new revision").
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # The audit trail refers to every revision.
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_editable)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A save locks the revision row first and re-checks that it is still editable, so it
+        can neither undo a transition nor change content that was submitted meanwhile."""
+        if request.method != "POST" or object_id is None:
+            revision = self.get_object(request, object_id) if object_id else None
+            extra_context = {
+                **(extra_context or {}),
+                "frozen": revision is not None and not revision.is_editable,
+            }
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        with transaction.atomic():
+            try:
+                revision = Revision.objects.select_for_update().filter(pk=unquote(object_id))
+                revision = revision.first()
+            except (ValueError, ValidationError):
+                revision = None
+            if revision and not revision.is_editable:
+                messages.error(request, f"Nothing was saved. {revision.frozen_message()}")
+                return HttpResponseRedirect(request.path)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        """Write only the fields the editor changed: never the state or the review dates."""
+        if not change:
+            return super().save_model(request, obj, form, change)
+        edited = [name for name in form.changed_data if name in Revision.CONTENT_FIELDS]
+        if edited:
+            obj.save(update_fields=edited)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.instance.contributors.add(request.user)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:revision_id>/review/",
+                self.admin_site.admin_view(self.review_view),
+                name="articles_revision_review",
+            ),
+            path(
+                "<int:revision_id>/review/act/",
+                self.admin_site.admin_view(require_POST(self.act_view)),
+                name="articles_revision_act",
+            ),
+            *super().get_urls(),
+        ]
+
+    def review_view(self, request, revision_id, error="", typed=None, status=200):
+        revision = get_object_or_404(
+            Revision.objects.select_related("article", "author", "assigned_reviewer"),
+            pk=revision_id,
+        )
+        if not self.has_view_permission(request, revision):
+            raise PermissionDenied
+        live = revision.article.live_revision()
+        compare_to = live if live and live.pk != revision.pk else None
+        actions = workflow.available_actions(revision, request.user)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Review: {revision}",
+            "revision": revision,
+            "compare_to": compare_to,
+            "comparison": compare(compare_to, revision) if compare_to else None,
+            "variants": self._variants(revision, compare_to),
+            "citations": revision.citations.select_related("version").order_by("position"),
+            "outdated_citations": workflow.outdated_citations(revision),
+            "recheck_reasons": revision.recheck_reasons(),
+            "audiences_missing": Audience.objects.exclude(variants__revision=revision),
+            "submit_action": workflow.SUBMIT if workflow.SUBMIT in actions else None,
+            "review_actions": [
+                a
+                for a in actions
+                if a in (workflow.START_REVIEW, workflow.APPROVE, workflow.REQUEST_CHANGES)
+            ],
+            "still_accurate": workflow.STILL_ACCURATE in actions,
+            "can_release": workflow.RELEASE in actions,
+            "reassign_to": self._reassign_choices(revision) if workflow.REASSIGN in actions else [],
+            "refusals": workflow.refusals(revision, request.user)
+            if not set(actions) - set(workflow.CONTINUITY_ACTIONS)
+            else [],
+            "events": revision.events.select_related("actor"),
+            "error": error,
+            "typed": typed or {},
+            "now": timezone.now(),
+        }
+        return TemplateResponse(
+            request, "admin/articles/revision/review.html", context, status=status
+        )
+
+    @staticmethod
+    def _variants(revision, compare_to):
+        old_html = (
+            {v.audience_id: v.body_html for v in compare_to.variants.all()} if compare_to else {}
+        )
+        variants = []
+        for variant in revision.variants.select_related("audience"):
+            old = old_html.get(variant.audience_id, "")
+            changed = has_changes(old, variant.body_html)
+            diff = word_diff(old, variant.body_html) if compare_to and changed else ""
+            variants.append({"variant": variant, "diff": diff, "changed": changed})
+        return variants
+
+    @staticmethod
+    def _reassign_choices(revision):
+        """Active medical reviewers who may take the review over."""
+        exclude = {revision.author_id, revision.assigned_reviewer_id}
+        exclude |= set(revision.contributors.values_list("pk", flat=True))
+        return [
+            user
+            for user in get_user_model()
+            .objects.filter(is_active=True, is_staff=True)
+            .exclude(pk__in=[pk for pk in exclude if pk])
+            if workflow.can_review(user)
+        ]
+
+    def act_view(self, request, revision_id):
+        revision = get_object_or_404(Revision, pk=revision_id)
+        action = request.POST.get("action", "")
+        comment = request.POST.get("comment", "")
+        try:
+            workflow.perform(
+                action,
+                revision,
+                request.user,
+                comment,
+                expected_state=request.POST.get("expected_state") or None,
+                reviewer=request.POST.get("reviewer"),
+            )
+        except workflow.TransitionError as error:
+            typed = {"action": action, "comment": comment, "reviewer": request.POST.get("reviewer")}
+            status = 409 if isinstance(error, workflow.ConflictError) else 400
+            return self.review_view(request, revision_id, str(error), typed, status)
+        revision.refresh_from_db()
+        label = workflow.ACTIONS[action].label
+        messages.success(
+            request, f"{label}: revision {revision.number} is now {revision.get_state_display()}."
+        )
+        return redirect("admin:articles_revision_review", revision.pk)

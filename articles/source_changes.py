@@ -1,0 +1,117 @@
+"""Recorded changes to a source: a new edition, a correction, a retraction.
+
+A source is never edited in place under a live page. Staff record what happened, with a note;
+that writes the source's next `SourceVersion` and, through `articles.workflow`, flags every article
+whose live revision cites it for a re-check. Approved pages keep printing the version they were
+approved with until a reviewer checks them.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import workflow
+from .models import Source, SourceVersion
+
+Change = SourceVersion.Change
+Status = Source.Status
+
+# The fields each kind of change may set.
+EDITION_FIELDS = (
+    "edition",
+    "published_on",
+    "title",
+    "year",
+    "volume",
+    "pages",
+    "doi",
+    "pmid",
+    "url",
+)
+CORRECTION_FIELDS = ("kind", "authors", "title", "publisher", "year", "volume", "pages")
+CORRECTION_FIELDS += ("edition", "published_on", "doi", "pmid", "url")
+FIELDS = {
+    Change.NEW_EDITION: EDITION_FIELDS,
+    Change.CORRECTION: CORRECTION_FIELDS,
+    Change.RETRACTION: ("status",),
+}
+
+
+def _refusal(source, user, change, note, fields):
+    if not (user.is_active and user.is_staff and user.has_perm("articles.change_source")):
+        return "Only editors can record changes to sources."
+    if change not in FIELDS:
+        return "That is not a kind of source change."
+    if set(fields) - set(FIELDS[change]):
+        return f"A {Change(change).label.lower()} cannot change {', '.join(sorted(fields))}."
+    if not (note or "").strip():
+        return "Write a note: what changed, and where you read it. Reviewers see it."
+    if change == Change.NEW_EDITION:
+        if not fields.get("edition") or not fields.get("published_on"):
+            return "A new edition needs its edition label and its publication date."
+        if fields["edition"] == source.edition and fields["published_on"] == source.published_on:
+            return f"{source.edition} is already the recorded edition; give the new one."
+    if change == Change.RETRACTION:
+        if fields.get("status") not in (Status.RETRACTED, Status.WITHDRAWN):
+            return "Say whether the source was retracted or withdrawn."
+        if source.is_withdrawn:
+            return f"This source is already marked {source.get_status_display().lower()}."
+    if not any(getattr(source, name) != value for name, value in fields.items()):
+        return "Nothing changed: every detail is as recorded already."
+    return ""
+
+
+def reader_date(change, fields, recorded_at):
+    """The date readers are told: a new edition's publication date, else the day it was
+    recorded."""
+    if change == Change.NEW_EDITION and fields.get("published_on"):
+        return fields["published_on"]
+    return timezone.localdate(recorded_at)
+
+
+def record_source_change(source, user, change, note, **fields):
+    """Record `change` to `source` (its new values in `fields`) and flag the articles citing it.
+
+    Returns (the new version, the live revisions flagged). Raises `workflow.TransitionError`
+    with words for the person when the change is refused; then nothing is written.
+    """
+    note = (note or "").strip()
+    with transaction.atomic():
+        locked = Source.objects.select_for_update().get(pk=source.pk)
+        if reason := _refusal(locked, user, change, note, fields):
+            raise workflow.TransitionError(reason)
+        before = locked.printed()
+        Source.objects.filter(pk=locked.pk).update(**fields, updated_at=timezone.now())
+        locked.refresh_from_db()
+        after = locked.printed()
+        latest = locked.versions.order_by("-number").first()
+        version = SourceVersion.objects.create(
+            source=locked,
+            number=(latest.number if latest else 0) + 1,
+            change=change,
+            note=note,
+            recorded_by=user,
+            recorded_by_name=user.public_name,
+            **after,
+        )
+        changed = {
+            str(Source.field_label(name)).capitalize(): [_plain(before[name]), _plain(after[name])]
+            for name in Source.PRINTED_FIELDS
+            if before[name] != after[name]
+        }
+        details = {
+            "source_id": locked.pk,
+            "source": locked.name_for_readers,
+            "source_kind": locked.kind,
+            "change": change,
+            "change_label": Change(change).label,
+            "version": version.number,
+            "date": reader_date(change, fields, version.recorded_at).isoformat(),
+            "fields": changed,
+        }
+        flagged = workflow.flag_citing_revisions(locked, version, user, details)
+    source.refresh_from_db()
+    return version, flagged
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
