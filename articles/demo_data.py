@@ -11,6 +11,7 @@ CONTENT_DIR = Path(__file__).resolve().parent / "demo_content"
 
 SOURCES = {
     "aad-2024": {
+        "short_name": "American Academy of Dermatology acne guideline",
         "kind": "guideline",
         "authors": "Reynolds RV, Yeung H, Cheng CE, et al",
         "title": "Guidelines of care for the management of acne vulgaris",
@@ -22,6 +23,7 @@ SOURCES = {
         "pmid": "38300170",
     },
     "nice-ng198": {
+        "short_name": "NICE acne guideline (NG198)",
         "kind": "guideline",
         "authors": "",
         "title": "Acne vulgaris: management (NG198). Published 25 June 2021, since updated",
@@ -30,6 +32,7 @@ SOURCES = {
         "url": "https://www.nice.org.uk/guidance/ng198",
     },
     "fda-ipledge": {
+        "short_name": "FDA iPLEDGE safety programme for isotretinoin",
         "kind": "regulator",
         "authors": "",
         "title": "iPLEDGE REMS (Risk Evaluation and Mitigation Strategy) and the isotretinoin "
@@ -38,6 +41,7 @@ SOURCES = {
         "year": None,
     },
     "ema-retinoids-2018": {
+        "short_name": "European Medicines Agency review of retinoid medicines",
         "kind": "regulator",
         "authors": "",
         "title": "Retinoid-containing medicinal products: referral concluded 22 March 2018",
@@ -45,6 +49,7 @@ SOURCES = {
         "year": 2018,
     },
     "cochrane-2018": {
+        "short_name": "Cochrane review of isotretinoin for acne",
         "kind": "systematic_review",
         "authors": "Costa CS, Bagatin E, Martimbianco ALC, et al",
         "title": "Oral isotretinoin for acne",
@@ -56,6 +61,7 @@ SOURCES = {
         "pmid": "30484286",
     },
     "lee-2011": {
+        "short_name": "Lee 2011 trial of isotretinoin doses",
         "kind": "trial",
         "authors": "Lee JW, Yoo KH, Park KY, et al",
         "title": "Effectiveness of conventional, low-dose and intermittent oral isotretinoin in "
@@ -68,6 +74,7 @@ SOURCES = {
         "pmid": "21114478",
     },
     "amichai-2006": {
+        "short_name": "Amichai 2006 study of low-dose isotretinoin",
         "kind": "trial",
         "authors": "Amichai B, et al",
         "title": "Low-dose isotretinoin in the treatment of acne vulgaris",
@@ -79,6 +86,7 @@ SOURCES = {
         "pmid": "16546586",
     },
     "rademaker-2014": {
+        "short_name": "Rademaker 2014 trial of 5 mg isotretinoin",
         "kind": "trial",
         "authors": "Rademaker M, Wishart JM, Birchall NM",
         "title": "Isotretinoin 5 mg daily for low-grade adult acne vulgaris: a placebo-controlled, "
@@ -91,6 +99,7 @@ SOURCES = {
         "pmid": "23617693",
     },
     "agarwal-2011": {
+        "short_name": "Agarwal 2011 trial of isotretinoin doses",
         "kind": "trial",
         "authors": "Agarwal US, Besarwal RK, Bhola K",
         "title": "Oral isotretinoin in different dose regimens for acne vulgaris: a randomized "
@@ -103,6 +112,7 @@ SOURCES = {
         "pmid": "22016276",
     },
     "dhaked-2016": {
+        "short_name": "Dhaked 2016 trial of two low-dose regimens",
         "kind": "trial",
         "authors": "Dhaked DR, Meena RS, Maheshwari A, Agarwal US, Purohit S",
         "title": "A randomized comparative trial of two low-dose oral isotretinoin regimens in "
@@ -115,6 +125,7 @@ SOURCES = {
         "pmid": "27730033",
     },
     "lin-2025": {
+        "short_name": "Lin 2025 review of isotretinoin dosing",
         "kind": "systematic_review",
         "authors": "Lin L, Lin W, Zheng Y, Cai H",
         "title": "Effectiveness and safety of different dosing regimens of isotretinoin for acne "
@@ -127,6 +138,7 @@ SOURCES = {
         "pmid": "41001139",
     },
     "strauss-1984": {
+        "short_name": "Strauss 1984 dose-response study",
         "kind": "trial",
         "authors": "Strauss JS, Rapini RP, Shalita AR, et al",
         "title": "Isotretinoin therapy for acne: results of a multicenter dose-response study",
