@@ -10,7 +10,6 @@ and opted in hear when a new revision of it is approved.
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db.models import Q
 from django.tasks import task
 from django.urls import reverse
 
@@ -18,12 +17,10 @@ from .models import ReviewEvent, SavedArticle
 
 
 def reviewers():
-    """Active users who may review: the "Medical reviewers" group, or the permission directly."""
-    User = get_user_model()
-    can_review = Q(groups__permissions__codename="review_revision") | Q(
-        user_permissions__codename="review_revision"
-    )
-    return User.objects.filter(can_review, is_active=True).exclude(email="").distinct()
+    """Medical reviewers (see `workflow.medical_reviewers`) who have an email address."""
+    from .workflow import medical_reviewers  # workflow imports this module
+
+    return medical_reviewers().exclude(email="")
 
 
 def messages_for(event):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import format_html
@@ -119,8 +119,29 @@ ACTIONS = {
 CONTINUITY_ACTIONS = (RELEASE, REASSIGN)
 
 
+def medical_reviewers():
+    """Active staff given the review permission: the "Medical reviewers" group, or directly.
+
+    Being a superuser is not enough: a page says "Medically reviewed by" only after someone a
+    staff admin made a medical reviewer approved it.
+    """
+    given = Q(
+        groups__permissions__codename="review_revision",
+        groups__permissions__content_type__app_label="articles",
+    ) | Q(
+        user_permissions__codename="review_revision",
+        user_permissions__content_type__app_label="articles",
+    )
+    return get_user_model().objects.filter(given, is_active=True, is_staff=True).distinct()
+
+
 def can_review(user):
-    return user.is_active and user.is_staff and user.has_perm("articles.review_revision")
+    """Whether `user` is a medical reviewer (looked up once per user object)."""
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    if not hasattr(user, "_is_medical_reviewer"):
+        user._is_medical_reviewer = medical_reviewers().filter(pk=user.pk).exists()
+    return user._is_medical_reviewer
 
 
 def _is_contributor(revision, user):
@@ -172,7 +193,7 @@ def refusal(action: Action, revision: Revision, user) -> str:
         if _is_contributor(revision, user):
             return "You wrote or edited this revision, so you cannot choose who reviews it."
         return ""
-    if not user.has_perm("articles.review_revision"):
+    if not can_review(user):
         return "Only medical reviewers can review revisions."
     if _is_contributor(revision, user):
         return "You wrote or edited this revision, so another medical reviewer must review it."
@@ -237,12 +258,13 @@ def available_actions(revision: Revision, user) -> list[Action]:
 
 
 def refusals(revision: Revision, user) -> list[str]:
-    """Why each action that this revision's state allows is closed to `user`."""
-    return [
-        reason
+    """Why each action that this revision's state allows is closed to `user`, each reason once."""
+    reasons = (
+        refusal(action, revision, user)
         for action in ACTIONS.values()
-        if action.applies_to(revision) and (reason := refusal(action, revision, user))
-    ]
+        if action.applies_to(revision)
+    )
+    return list(dict.fromkeys(reason for reason in reasons if reason))
 
 
 def _event(revision, action_name, from_state, to_state, user, comment="", details=None):

@@ -1,6 +1,5 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
@@ -289,16 +288,11 @@ class RevisionAdmin(admin.ModelAdmin):
 
     @staticmethod
     def _reassign_choices(revision):
-        """Active medical reviewers who may take the review over."""
+        """Active medical reviewers who may take the review over: not its author, not anyone
+        who edited it, not the one holding it."""
         exclude = {revision.author_id, revision.assigned_reviewer_id}
         exclude |= set(revision.contributors.values_list("pk", flat=True))
-        return [
-            user
-            for user in get_user_model()
-            .objects.filter(is_active=True, is_staff=True)
-            .exclude(pk__in=[pk for pk in exclude if pk])
-            if workflow.can_review(user)
-        ]
+        return list(workflow.medical_reviewers().exclude(pk__in=[pk for pk in exclude if pk]))
 
     def act_view(self, request, revision_id):
         revision = get_object_or_404(Revision, pk=revision_id)
