@@ -6,8 +6,10 @@ whose live revision cites it for a re-check. Approved pages keep printing the ve
 approved with until a reviewer checks them.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from . import workflow
 from .models import Source, SourceVersion
@@ -41,8 +43,9 @@ def _refusal(source, user, change, note, fields):
         return "Only editors can record changes to sources."
     if change not in FIELDS:
         return "That is not a kind of source change."
-    if set(fields) - set(FIELDS[change]):
-        return f"A {Change(change).label.lower()} cannot change {', '.join(sorted(fields))}."
+    if not_allowed := sorted(set(fields) - set(FIELDS[change])):
+        labels = ", ".join(str(Source.field_label(name)) for name in not_allowed)
+        return f"{Change(change).label} cannot change: {labels}."
     if not (note or "").strip():
         return "Write a note: what changed, and where you read it. Reviewers see it."
     if change == Change.NEW_EDITION:
@@ -79,6 +82,9 @@ def record_source_change(source, user, change, note, **fields):
         locked = Source.objects.select_for_update().get(pk=source.pk)
         if reason := _refusal(locked, user, change, note, fields):
             raise workflow.TransitionError(reason)
+        _validate(locked, fields)
+        # Readers are told about the source by the name it had when their article was approved.
+        name_as_approved = locked.name_for_readers
         before = locked.printed()
         Source.objects.filter(pk=locked.pk).update(**fields, updated_at=timezone.now())
         locked.refresh_from_db()
@@ -94,13 +100,13 @@ def record_source_change(source, user, change, note, **fields):
             **after,
         )
         changed = {
-            str(Source.field_label(name)).capitalize(): [_plain(before[name]), _plain(after[name])]
+            capfirst(Source.field_label(name)): [_plain(before[name]), _plain(after[name])]
             for name in Source.PRINTED_FIELDS
             if before[name] != after[name]
         }
         details = {
             "source_id": locked.pk,
-            "source": locked.name_for_readers,
+            "source": name_as_approved,
             "source_kind": locked.kind,
             "change": change,
             "change_label": Change(change).label,
@@ -111,6 +117,18 @@ def record_source_change(source, user, change, note, **fields):
         flagged = workflow.flag_citing_revisions(locked, version, user, details)
     source.refresh_from_db()
     return version, flagged
+
+
+def _validate(source, fields):
+    """The model's own field rules (a URL is http or https, lengths, choices), whoever calls."""
+    candidate = Source(**{**{name: getattr(source, name) for name in Source.PRINTED_FIELDS}})
+    candidate.key, candidate.pk = source.key, source.pk
+    for name, value in fields.items():
+        setattr(candidate, name, value)
+    try:
+        candidate.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        raise workflow.TransitionError(" ".join(error.messages)) from None
 
 
 def _plain(value):

@@ -431,15 +431,25 @@ def reassign(revision, user, comment, expected_state=None, reviewer=None):
     )
 
 
-def still_accurate(revision, user, comment, expected_state=None):
+def still_accurate(revision, user, comment, expected_state=None, seen=None):
     """A reviewer checked a flagged live revision against its changed sources and found it
-    still accurate: its references now print the sources' latest versions, and the flag goes."""
+    still accurate: its references now print the sources' latest versions, and the flag goes.
+
+    `seen` is the newest source-change event the reviewer's page showed: if another source
+    changed since, they have not checked it, and nothing is recorded.
+    """
 
     def repin(checked):
         for citation in outdated_citations(checked):
             Citation.objects.filter(pk=citation.pk).update(version=citation.source.latest_version())
 
     def what_changed(locked):
+        reasons = locked.recheck_reasons()
+        if seen not in (None, "") and reasons and str(reasons[-1].pk) != str(seen):
+            raise ConflictError(
+                f"Another source change was recorded meanwhile ({reasons[-1].details['source']})."
+                " Nothing was recorded: read it below, then check the article again."
+            )
         return {
             "references": [
                 {
@@ -480,7 +490,8 @@ def perform(action_name, revision, user, comment="", expected_state=None, **extr
     """Run the transition named `action_name` (as posted by a form)."""
     if action_name not in PERFORM:
         raise TransitionError("That is not a review action.")
-    extra = {"reviewer": extra.get("reviewer")} if action_name == "reassign" else {}
+    wanted = {"reassign": "reviewer", "still_accurate": "seen"}.get(action_name)
+    extra = {wanted: extra.get(wanted)} if wanted else {}
     return PERFORM[action_name](revision, user, comment, expected_state=expected_state, **extra)
 
 

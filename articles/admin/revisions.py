@@ -306,6 +306,7 @@ class RevisionAdmin(admin.ModelAdmin):
                 comment,
                 expected_state=request.POST.get("expected_state") or None,
                 reviewer=request.POST.get("reviewer"),
+                seen=request.POST.get("seen"),
             )
         except workflow.TransitionError as error:
             typed = {"action": action, "comment": comment, "reviewer": request.POST.get("reviewer")}

@@ -296,12 +296,6 @@ def test_the_review_page_shows_why_a_revision_is_flagged(
     assert f"Cited source changed: re-check needed: {GUIDELINE_NAME} (new edition)" in timeline
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG articles/source_changes.py record_source_change: field labels use "
-    "str.capitalize(), which lowercases the rest: 'DOI' -> 'Doi', 'URL' -> 'Url', 'PMID' -> 'Pmid' "
-    "in the review page's 'Flagged for a re-check' table",
-)
 def test_the_flag_table_names_details_as_the_form_does(client, people, guideline):
     live = approved(people, [guideline])
     record_source_change(
