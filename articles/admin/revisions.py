@@ -3,7 +3,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.forms import Textarea
+from django.forms import Textarea, TextInput
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -115,6 +115,10 @@ class RevisionAdmin(admin.ModelAdmin):
         "review_due_at",
     ]
     readonly_fields = [f for f in fields if f not in Revision.CONTENT_FIELDS]
+    formfield_overrides = {
+        models.CharField: {"widget": TextInput(attrs={"class": "vLargeTextField", "size": 90})},
+        models.TextField: {"widget": Textarea(attrs={"rows": 3, "cols": 90})},
+    }
     inlines = [CitationInline, VariantInline]
     change_form_template = "admin/articles/revision/change_form.html"
 
