@@ -583,8 +583,9 @@ class OpenRevisionExists(TransitionError):
             super().__init__("Another revision of this article was started meanwhile.")
         else:
             super().__init__(
-                f"Revision {revision.number} of this article is already "
-                f"{revision.get_state_display().lower()}: work on it instead of starting another."
+                f"Revision {revision.number} of this article is already in progress "
+                f"({revision.get_state_display().lower()}): work on it instead of starting "
+                "another."
             )
 
     def as_html(self, url):

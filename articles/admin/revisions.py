@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from .. import workflow
 from ..comparison import compare
 from ..diff import has_changes, word_diff
-from ..models import Audience, Citation, ReviewEvent, Revision, Variant
+from ..models import Article, Audience, Citation, ReviewEvent, Revision, Variant
 from .badges import state_badge
 
 State = Revision.State
@@ -198,8 +198,12 @@ class RevisionAdmin(admin.ModelAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
         with transaction.atomic():
             try:
-                revision = Revision.objects.select_for_update().filter(pk=unquote(object_id))
-                revision = revision.first()
+                found = Revision.objects.filter(pk=unquote(object_id))
+                # The article row first, then the revision row: the order the workflow locks in.
+                Article.objects.select_for_update().filter(
+                    pk__in=found.values("article_id")
+                ).order_by().first()
+                revision = found.select_for_update(of=("self",)).order_by().first()
             except (ValueError, ValidationError):
                 revision = None
             if revision and not revision.is_editable:

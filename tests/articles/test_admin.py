@@ -91,7 +91,7 @@ def test_editors_start_a_new_revision_from_the_article(client, live):
     url = reverse("admin:articles_article_new_revision", args=[first.article.pk])
     # One revision in progress at a time: the editor is sent to the open one.
     refused = client.post(url, follow=True)
-    assert "Revision 2 of this article is already submitted" in text_of(refused)
+    assert "Revision 2 of this article is already in progress (submitted)" in text_of(refused)
     review_url = reverse("admin:articles_revision_review", args=[second.pk])
     assert f'href="{review_url}"' in refused.content.decode()
     assert first.article.revisions.count() == 2

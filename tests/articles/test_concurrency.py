@@ -16,7 +16,7 @@ import time
 
 import pytest
 from django.contrib.messages import get_messages
-from django.db import OperationalError, connection
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -268,19 +268,7 @@ def _save_racing_submit(client, author, co_editor, source, round_number, delays,
     return "save"
 
 
-ADMIN_LOCK_DEADLOCK = (
-    "Bug: RevisionAdmin.changeform_view (articles/admin/revisions.py, the "
-    "`Revision.objects.select_for_update().filter(pk=...).first()` lock) orders by "
-    "Revision.Meta.ordering ['article', '-number'], which joins articles_article; FOR UPDATE "
-    "without `of=` then locks the revision row and then the article row, the reverse of the "
-    "transitions' order (article, then revision). A save that locks the revision while "
-    "submit holds the article deadlocks; PostgreSQL aborts one of them (a 500 on the save, or "
-    "an OperationalError from submit)."
-)
-
-
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(strict=True, raises=OperationalError, reason=ADMIN_LOCK_DEADLOCK)
 def test_an_admin_save_racing_submit_never_reverts_the_state_nor_changes_frozen_content():
     """The editor saves the change form (title, change summary, patient text) while a
     co-editor submits the draft. Whichever wins, the revision ends submitted with a log that
@@ -364,7 +352,7 @@ def test_an_approval_racing_a_new_revision_never_loses_the_correction():
         if start_kind == "refused":
             refused += 1
             assert isinstance(started, workflow.OpenRevisionExists), started
-            assert "Revision 2 of this article is already under review" in str(started)
+            assert "is already in progress (under review)" in str(started)
             assert article.revisions.open().count() == 0
         else:
             copied += 1

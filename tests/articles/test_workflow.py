@@ -263,7 +263,10 @@ def test_one_revision_in_progress_and_an_older_one_cannot_undo_a_newer_approval(
     workflow.start_review(draft, cast["reviewer"])
     workflow.approve(draft, cast["reviewer"])
     second = workflow.start_revision(draft.article, cast["author"])
-    with pytest.raises(workflow.OpenRevisionExists, match="Revision 2 of this article is already"):
+    with pytest.raises(
+        workflow.OpenRevisionExists,
+        match=r"Revision 2 of this article is already in progress \(draft\)",
+    ):
         workflow.start_revision(draft.article, cast["author"])
     workflow.submit(second, cast["author"], "Edits.")
     workflow.start_review(second, cast["reviewer"])
