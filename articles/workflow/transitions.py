@@ -1,270 +1,33 @@
-"""The review workflow: the only code that changes a revision's state.
-
-    Draft ──Submit for review──▶ Submitted ──Start review──▶ Under review ──Approve──▶ Approved
-      ▲                              ▲                           │  ▲ │                  │
-      │                              └──────────Release──────────┘  └─┘ Reassign         │
-      └──(editor revises) Changes requested ◀──Request changes───┘                       │
-                                      a cited source changed: flagged for re-check ──────┤
-                                      Still accurate (a reviewer) or a newer approval ◀──┘
-
-Each transition is one function. It runs in a transaction, locks the article row and then the
-revision row (`select_for_update`, always in that order) and moves the state with a conditional
-UPDATE, so of two people acting at once exactly one wins; the other gets a `TransitionError` with
-words fit to show them. Each writes a `ReviewEvent` and queues its emails to go out after the
-commit. The admin, `articles.source_changes` and management commands only call these.
-"""
-
-from collections.abc import Callable
-from dataclasses import dataclass
+"""The transitions: each locks the article row, then the revision row, checks the rules, moves the
+state with a conditional UPDATE, writes a `ReviewEvent` and queues its emails after the commit."""
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.html import format_html
 
-from . import notifications
-from .models import Article, Audience, Citation, ReviewEvent, Revision, SourceVersion, Variant
-from .models.article import add_months
-from .rendering import citation_numbers
+from .. import notifications
+from ..models import Article, Citation, ReviewEvent, Revision, SourceVersion, Variant
+from ..models.article import add_months
+from .rules import (
+    APPROVE,
+    REASSIGN,
+    RELEASE,
+    REQUEST_CHANGES,
+    START_REVIEW,
+    STILL_ACCURATE,
+    SUBMIT,
+    ConflictError,
+    OpenRevisionExists,
+    TransitionError,
+    _is_contributor,
+    can_review,
+    outdated_citations,
+    refusal,
+)
 
 State = Revision.State
-
-
-class TransitionError(Exception):
-    """A transition was refused. The message says why, in words for the person who tried."""
-
-
-class ConflictError(TransitionError):
-    """Someone else changed the revision first; nothing was changed."""
-
-
-@dataclass(frozen=True)
-class Action:
-    name: str
-    label: str
-    sources: tuple[str, ...]
-    target: str
-    needs_comment: bool = False
-    comment_label: str = "Comment"
-    missing_comment: str = ""
-    # Beyond the state: whether the action is on the table at all for this revision.
-    applies: Callable[[Revision], bool] | None = None
-
-    def applies_to(self, revision):
-        return revision.state in self.sources and (self.applies is None or self.applies(revision))
-
-
-SUBMIT = Action(
-    "submit",
-    "Submit for review",
-    (State.DRAFT, State.CHANGES_REQUESTED),
-    State.SUBMITTED,
-    needs_comment=True,
-    comment_label="Change summary",
-    missing_comment="Write a change summary before you submit for review.",
-)
-START_REVIEW = Action("start_review", "Start review", (State.SUBMITTED,), State.UNDER_REVIEW)
-APPROVE = Action(
-    "approve", "Approve", (State.UNDER_REVIEW,), State.APPROVED, comment_label="Comment (optional)"
-)
-REQUEST_CHANGES = Action(
-    "request_changes",
-    "Request changes",
-    (State.UNDER_REVIEW,),
-    State.CHANGES_REQUESTED,
-    needs_comment=True,
-    comment_label="What needs to change",
-    missing_comment="Say what needs to change before you request changes.",
-)
-RELEASE = Action(
-    "release",
-    "Release to the queue",
-    (State.UNDER_REVIEW,),
-    State.SUBMITTED,
-    needs_comment=True,
-    missing_comment="Say why you release this review; the reviewer who held it is told.",
-)
-REASSIGN = Action(
-    "reassign",
-    "Reassign",
-    (State.UNDER_REVIEW,),
-    State.UNDER_REVIEW,
-    needs_comment=True,
-    missing_comment="Say why you reassign this review; both reviewers are told.",
-)
-STILL_ACCURATE = Action(
-    "still_accurate",
-    "Still accurate: no change needed",
-    (State.APPROVED,),
-    State.APPROVED,
-    needs_comment=True,
-    missing_comment="Say what you checked before you record that the article is still accurate.",
-    applies=lambda revision: revision.needs_recheck,
-)
-ACTIONS = {
-    action.name: action
-    for action in (
-        SUBMIT,
-        START_REVIEW,
-        APPROVE,
-        REQUEST_CHANGES,
-        RELEASE,
-        REASSIGN,
-        STILL_ACCURATE,
-    )
-}
-# Actions on a review someone else holds, for when that reviewer is unavailable.
-CONTINUITY_ACTIONS = (RELEASE, REASSIGN)
-
-
-def medical_reviewers():
-    """Active staff given the review permission: the "Medical reviewers" group, or directly.
-
-    Being a superuser is not enough: a page says "Medically reviewed by" only after someone a
-    staff admin made a medical reviewer approved it.
-    """
-    given = Q(
-        groups__permissions__codename="review_revision",
-        groups__permissions__content_type__app_label="articles",
-    ) | Q(
-        user_permissions__codename="review_revision",
-        user_permissions__content_type__app_label="articles",
-    )
-    return get_user_model().objects.filter(given, is_active=True, is_staff=True).distinct()
-
-
-def can_review(user):
-    """Whether `user` is a medical reviewer (looked up once per user object)."""
-    if not (user.is_authenticated and user.is_active and user.is_staff):
-        return False
-    if not hasattr(user, "_is_medical_reviewer"):
-        user._is_medical_reviewer = medical_reviewers().filter(pk=user.pk).exists()
-    return user._is_medical_reviewer
-
-
-def _is_contributor(revision, user):
-    return revision.author_id == user.pk or revision.contributors.filter(pk=user.pk).exists()
-
-
-def _outdated_by(revision):
-    """The live revision, if it is newer than the one `revision` was started from."""
-    live = revision.article.live_revision()
-    if live and live.pk != revision.pk and revision.copied_from_id != live.pk:
-        return live
-    return None
-
-
-def outdated_citations(revision):
-    """Citations that print an older version of their source than the latest one."""
-    newer = SourceVersion.objects.filter(
-        source=OuterRef("source"), number__gt=OuterRef("version__number")
-    )
-    return revision.citations.filter(Exists(newer)).select_related("source")
-
-
-def _has_public_profile(user):
-    return bool(user.display_name and user.credentials)
-
-
-NO_PROFILE = (
-    "Your public name and credentials are not set, so readers could not see who reviewed this. "
-    "Ask a staff admin to set them on your account."
-)
-
-
-def refusal(action: Action, revision: Revision, user) -> str:
-    """Why `user` may not take `action` on `revision` now, or "" when they may."""
-    if not user.is_authenticated or not user.is_active or not user.is_staff:
-        return "Only signed-in staff can change a revision's review state."
-    if not action.applies_to(revision):
-        if action is STILL_ACCURATE and revision.is_approved:
-            return "No cited source has changed since this revision was approved."
-        return (
-            f"“{action.label}” is not possible: revision {revision.number} is "
-            f"{revision.get_state_display().lower()}."
-        )
-    if action is SUBMIT:
-        return _submit_refusal(revision, user)
-    if action in CONTINUITY_ACTIONS:
-        if not (can_review(user) or user.is_superuser):
-            return "Only medical reviewers and staff admins can release or reassign a review."
-        if _is_contributor(revision, user):
-            return "You wrote or edited this revision, so you cannot choose who reviews it."
-        return ""
-    if not can_review(user):
-        return "Only medical reviewers can review revisions."
-    if _is_contributor(revision, user):
-        return "You wrote or edited this revision, so another medical reviewer must review it."
-    if action in (APPROVE, REQUEST_CHANGES) and revision.assigned_reviewer_id != user.pk:
-        return "Only the reviewer assigned to this revision can do that."
-    if action is APPROVE:
-        return _approve_refusal(revision, user)
-    if action is STILL_ACCURATE:
-        recorders = {event.actor_id for event in revision.recheck_reasons()}
-        if user.pk in recorders:
-            return (
-                "You recorded the source change, so another medical reviewer must check "
-                "whether the article is still accurate."
-            )
-        if not _has_public_profile(user):
-            return NO_PROFILE
-    return ""
-
-
-def _submit_refusal(revision, user):
-    if not user.has_perm("articles.submit_revision"):
-        return "Only editors can submit revisions for review."
-    if not revision.title.strip() or not revision.summary.strip():
-        return "Write the title and the summary before submitting."
-    missing = set(Audience.objects.values_list("label", flat=True)) - set(
-        revision.variants.values_list("audience__label", flat=True)
-    )
-    if missing:
-        return f"Write every version before submitting; missing: {', '.join(sorted(missing))}."
-    count = revision.citations.count()
-    for variant in revision.variants.select_related("audience"):
-        unknown = sorted({n for n in citation_numbers(variant.body_markdown) if n > count})
-        if unknown:
-            return (
-                f"The {variant.audience.label.lower()} text cites "
-                f"{', '.join(f'[{n}]' for n in unknown)}, but the reference list has "
-                f"{count} source{'s' if count != 1 else ''}."
-            )
-    return ""
-
-
-def _approve_refusal(revision, user):
-    if outdated := _outdated_by(revision):
-        return (
-            f"Revision {outdated.number} was approved after this one was started, so approving "
-            "this one would undo it. Ask an editor to start a new revision from the live one."
-        )
-    stale = list(outdated_citations(revision))
-    if stale:
-        names = "; ".join(c.source.name_for_readers for c in stale)
-        return (
-            f"A source this revision cites changed after it was submitted ({names}). Request "
-            "changes so the editor brings the reference up to date."
-        )
-    if not _has_public_profile(user):
-        return NO_PROFILE
-    return ""
-
-
-def available_actions(revision: Revision, user) -> list[Action]:
-    return [action for action in ACTIONS.values() if not refusal(action, revision, user)]
-
-
-def refusals(revision: Revision, user) -> list[str]:
-    """Why each action that this revision's state allows is closed to `user`, each reason once."""
-    reasons = (
-        refusal(action, revision, user)
-        for action in ACTIONS.values()
-        if action.applies_to(revision)
-    )
-    return list(dict.fromkeys(reason for reason in reasons if reason))
 
 
 def _event(revision, action_name, from_state, to_state, user, comment="", details=None):
@@ -572,26 +335,6 @@ def start_revision(article, user, change_summary=""):
     except IntegrityError:  # The constraint caught a start that raced this one (SQLite).
         raise OpenRevisionExists(article.open_revision()) from None
     return revision
-
-
-class OpenRevisionExists(TransitionError):
-    """An article has at most one revision being written or reviewed."""
-
-    def __init__(self, revision):
-        self.revision = revision
-        if revision is None:
-            super().__init__("Another revision of this article was started meanwhile.")
-        else:
-            super().__init__(
-                f"Revision {revision.number} of this article is already in progress "
-                f"({revision.get_state_display().lower()}): work on it instead of starting "
-                "another."
-            )
-
-    def as_html(self, url):
-        return format_html(
-            '{} <a href="{}">Open revision {}</a>.', str(self), url, self.revision.number
-        )
 
 
 def replay(events) -> str:

@@ -1,0 +1,85 @@
+"""The review workflow: the only code that changes a revision's state.
+
+    Draft ──Submit for review──▶ Submitted ──Start review──▶ Under review ──Approve──▶ Approved
+      ▲                              ▲                           │  ▲ │                  │
+      │                              └──────────Release──────────┘  └─┘ Reassign         │
+      └──(editor revises) Changes requested ◀──Request changes───┘                       │
+                                      a cited source changed: flagged for re-check ──────┤
+                                      Still accurate (a reviewer) or a newer approval ◀──┘
+
+Each transition is one function. It runs in a transaction, locks the article row and then the
+revision row (`select_for_update`, always in that order) and moves the state with a conditional
+UPDATE, so of two people acting at once exactly one wins; the other gets a `TransitionError` with
+words fit to show them. Each writes a `ReviewEvent` and queues its emails to go out after the
+commit. The admin, `articles.source_changes` and management commands only call these.
+"""
+
+from .rules import (
+    ACTIONS,
+    APPROVE,
+    CONTINUITY_ACTIONS,
+    REASSIGN,
+    RELEASE,
+    REQUEST_CHANGES,
+    START_REVIEW,
+    STILL_ACCURATE,
+    SUBMIT,
+    Action,
+    ConflictError,
+    OpenRevisionExists,
+    TransitionError,
+    available_actions,
+    can_review,
+    medical_reviewers,
+    outdated_citations,
+    refusal,
+    refusals,
+)
+from .transitions import (
+    PERFORM,
+    approve,
+    flag_citing_revisions,
+    perform,
+    reassign,
+    release,
+    replay,
+    request_changes,
+    start_review,
+    start_revision,
+    still_accurate,
+    submit,
+)
+
+__all__ = [
+    "ACTIONS",
+    "APPROVE",
+    "CONTINUITY_ACTIONS",
+    "PERFORM",
+    "REASSIGN",
+    "RELEASE",
+    "REQUEST_CHANGES",
+    "START_REVIEW",
+    "STILL_ACCURATE",
+    "SUBMIT",
+    "Action",
+    "ConflictError",
+    "OpenRevisionExists",
+    "TransitionError",
+    "approve",
+    "available_actions",
+    "can_review",
+    "flag_citing_revisions",
+    "medical_reviewers",
+    "outdated_citations",
+    "perform",
+    "reassign",
+    "refusal",
+    "refusals",
+    "release",
+    "replay",
+    "request_changes",
+    "start_review",
+    "start_revision",
+    "still_accurate",
+    "submit",
+]
