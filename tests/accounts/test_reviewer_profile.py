@@ -96,7 +96,8 @@ def test_a_forged_post_of_name_and_credentials_changes_only_the_specialty(client
     assert (dr_rowan.display_name, dr_rowan.credentials) == ("Dr. Rowan", "MD")
     assert dr_rowan.specialty == "Oncology"
     assert not ProfileChange.objects.exists()
-    assert "Public reviewer profile (Dr. Rowan, MD)" in text_of(response)
+    # The account home links to the profile; only the two-factor page shows the credentials.
+    assert "Public reviewer profile" in text_of(response) and "PhD" not in text_of(response)
 
 
 def test_readers_have_no_profile_page(client):
