@@ -5,11 +5,13 @@ import io
 import json
 
 import pytest
+from django.contrib.admin.sites import site
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from accounts.models import ProfileChange
+from accounts.models import ProfileChange, User
 from tests.factories import UserFactory, editor, reviewer
 from tests.pages import text_of
 
@@ -170,6 +172,83 @@ def test_the_record_shows_read_only_on_the_users_admin_page(client, staff_admin,
     # And no admin page of its own where rows could be edited or deleted.
     with pytest.raises(NoReverseMatch):
         reverse("admin:accounts_profilechange_changelist")
+
+
+OWN_NOTE = "Another staff admin sets your public name and credentials."
+
+
+def superuser_reviewer():
+    return reviewer(
+        email="sam.super@example.com", display_name="Dr. Sam", credentials="MD", is_superuser=True
+    )
+
+
+def reviewer_who_may_change_users():
+    who = reviewer(email="cal.change@example.com", display_name="Dr. Cal", credentials="MD")
+    who.user_permissions.add(Permission.objects.get(codename="change_user"))
+    return who
+
+
+@pytest.mark.parametrize("make_self", [superuser_reviewer, reviewer_who_may_change_users])
+def test_no_one_sets_their_own_name_and_credentials_in_the_admin(client, make_self):
+    me = make_self()
+    name = me.display_name
+    client.force_login(me)
+    page = client.get(change_url(me))
+    assert page.status_code == 200
+    assert OWN_NOTE in text_of(page)
+    body = page.content.decode()
+    assert 'name="display_name"' not in body and 'name="credentials"' not in body
+    assert name in text_of(page)  # still shown, read-only
+
+    keep = {
+        "is_superuser": "on" if me.is_superuser else "",
+        "user_permissions": [p.pk for p in me.user_permissions.all()],
+    }
+    forged = client.post(
+        change_url(me),
+        admin_change_form(
+            me, display_name="Prof. Me", credentials="MD, PhD, FRCP", specialty="Oncology", **keep
+        ),
+    )
+    assert forged.status_code == 302  # the rest of the form saves
+    me.refresh_from_db()
+    assert (me.display_name, me.credentials) == (name, "MD")
+    assert me.specialty == "Oncology"
+    assert not ProfileChange.objects.exists()
+
+
+def test_the_admin_keeps_ones_own_name_and_credentials_even_if_set_on_the_object(rf):
+    """Server-side, not only a form without the fields: save_model keeps what is stored."""
+    me = superuser_reviewer()
+    request = rf.post("/")
+    request.user = me
+    forged = User.objects.get(pk=me.pk)
+    forged.display_name, forged.credentials, forged.specialty = "Prof. Me", "MD, PhD", "Oncology"
+    site._registry[User].save_model(request, forged, form=None, change=True)
+    me.refresh_from_db()
+    assert (me.display_name, me.credentials, me.specialty) == ("Dr. Sam", "MD", "Oncology")
+    assert not ProfileChange.objects.exists()
+
+
+def test_the_same_superuser_sets_another_reviewers_credentials(client, dr_rowan):
+    me = superuser_reviewer()
+    client.force_login(me)
+    page = client.get(change_url(dr_rowan))
+    assert OWN_NOTE not in text_of(page)
+    assert 'name="credentials"' in page.content.decode()
+    response = client.post(change_url(dr_rowan), admin_change_form(dr_rowan, credentials="MD, PhD"))
+    assert response.status_code == 302
+    dr_rowan.refresh_from_db()
+    assert dr_rowan.credentials == "MD, PhD"
+    [change] = ProfileChange.objects.all()
+    assert (change.user, change.field, change.old_value, change.new_value, change.changed_by) == (
+        dr_rowan,
+        "credentials",
+        "MD",
+        "MD, PhD",
+        me,
+    )
 
 
 def test_an_editor_without_change_user_cannot_set_credentials(client, dr_rowan):
