@@ -11,6 +11,13 @@ Change = SourceVersion.Change
 class SourceChangeForm(forms.ModelForm):
     """One recorded change to a source: the fields that kind of change may set, and a note."""
 
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    happened_on = forms.DateField(
+        label="Retracted or withdrawn on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Readers are told this date.",
+    )
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What changed and where you read it. Reviewers and the audit trail see it.",
@@ -24,7 +31,12 @@ class SourceChangeForm(forms.ModelForm):
     def __init__(self, *args, change, **kwargs):
         self.change = change
         super().__init__(*args, **kwargs)
+        latest = self.instance.latest_version() if self.instance.pk else None
+        self.fields["seen_version"].initial = latest.number if latest else None
+        if change != Change.RETRACTION:
+            del self.fields["happened_on"]
         if change == Change.RETRACTION:
+            self.fields["happened_on"].required = True
             self.fields["status"].choices = [
                 (value, label)
                 for value, label in Source.Status.choices
@@ -40,8 +52,11 @@ class SourceChangeForm(forms.ModelForm):
             self.fields["published_on"].widget = forms.DateInput(attrs={"type": "date"})
 
     def changed_values(self):
-        """{field: new value} for the fields this change may set."""
-        return {name: self.cleaned_data[name] for name in FIELDS[self.change]}
+        """{field: new value} for the fields the person changed, and those this kind of change
+        always records (a new edition's label and date, a retraction's status)."""
+        always = {Change.NEW_EDITION: {"edition", "published_on"}, Change.RETRACTION: {"status"}}
+        wanted = set(self.changed_data) | always.get(self.change, set())
+        return {name: self.cleaned_data[name] for name in FIELDS[self.change] if name in wanted}
 
 
 def source_change_form(change):

@@ -14,12 +14,11 @@ from django.tasks import task
 from django.urls import reverse
 
 from .models import ReviewEvent, SavedArticle
+from .models.reviewers import medical_reviewers
 
 
 def reviewers():
-    """Medical reviewers (see `workflow.medical_reviewers`) who have an email address."""
-    from .workflow import medical_reviewers  # workflow imports this module
-
+    """Medical reviewers (see `models.reviewers.medical_reviewers`) with an email address."""
     return medical_reviewers().exclude(email="")
 
 

@@ -23,6 +23,7 @@ So nothing an editor writes can hide text from readers (`hidden`, `style`, `clas
 is what the review diff shows.
 """
 
+import html
 import re
 from urllib.parse import urlsplit
 
@@ -119,3 +120,14 @@ def render_variant(text: str) -> str:
     with_links = CITATION_MARKER.sub(_marker_to_html, text)
     html = markdown.markdown(with_links, extensions=["sane_lists"], output_format="html")
     return sanitize(html)
+
+
+HREF = re.compile(r"""href\s*=\s*["']([^"']*)["']""", re.I)
+
+
+def unsafe_link_targets(text: str) -> list[str]:
+    """Link addresses in `text` that the sanitizer would drop, so an editor can be told rather
+    than readers getting a link that goes nowhere."""
+    raw = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
+    targets = {html.unescape(found) for found in HREF.findall(raw)}
+    return sorted(target for target in targets if not _allowed_href(target))

@@ -38,7 +38,7 @@ FIELDS = {
 }
 
 
-def _refusal(source, user, change, note, fields):
+def _refusal(source, user, change, note, fields, happened_on=None):
     if not (user.is_active and user.is_staff and user.has_perm("articles.change_source")):
         return "Only editors can record changes to sources."
     if change not in FIELDS:
@@ -58,38 +58,50 @@ def _refusal(source, user, change, note, fields):
             return "Say whether the source was retracted or withdrawn."
         if source.is_withdrawn:
             return f"This source is already marked {source.get_status_display().lower()}."
+        if happened_on and happened_on > timezone.localdate():
+            return "The retraction date cannot be in the future."
     if not any(getattr(source, name) != value for name, value in fields.items()):
         return "Nothing changed: every detail is as recorded already."
     return ""
 
 
-def reader_date(change, fields, recorded_at):
-    """The date readers are told: a new edition's publication date, else the day it was
-    recorded."""
+def reader_date(change, fields, recorded_at, happened_on=None):
+    """The date readers are told: a new edition's publication date, the day a retraction took
+    effect, else the day the change was recorded."""
     if change == Change.NEW_EDITION and fields.get("published_on"):
         return fields["published_on"]
-    return timezone.localdate(recorded_at)
+    return happened_on or timezone.localdate(recorded_at)
 
 
-def record_source_change(source, user, change, note, **fields):
+def record_source_change(source, user, change, note, seen_version=None, happened_on=None, **fields):
     """Record `change` to `source` (its new values in `fields`) and flag the articles citing it.
 
-    Returns (the new version, the live revisions flagged). Raises `workflow.TransitionError`
-    with words for the person when the change is refused; then nothing is written.
+    `seen_version` is the version the person's form showed: if someone recorded another change
+    since, nothing is written (their form would undo it). `happened_on` is when a retraction took
+    effect. Returns (the new version, the live revisions flagged). Raises
+    `workflow.TransitionError` with words for the person when the change is refused; then
+    nothing is written.
     """
     note = (note or "").strip()
     with transaction.atomic():
-        locked = Source.objects.select_for_update().get(pk=source.pk)
-        if reason := _refusal(locked, user, change, note, fields):
+        # NO KEY UPDATE: new citations of this source (which take KEY SHARE) need not wait.
+        locked = Source.objects.select_for_update(no_key=True).get(pk=source.pk)
+        latest = locked.versions.order_by("-number").first()
+        if seen_version is not None and latest and str(latest.number) != str(seen_version):
+            raise workflow.ConflictError(
+                f"{latest.recorded_by_name or 'Someone'} recorded another change to this source "
+                f"meanwhile ({latest.get_change_display().lower()}, version {latest.number}). "
+                "Nothing was recorded: check the source as it is now, then record yours."
+            )
+        if reason := _refusal(locked, user, change, note, fields, happened_on):
             raise workflow.TransitionError(reason)
         _validate(locked, fields)
-        # Readers are told about the source by the name it had when their article was approved.
-        name_as_approved = locked.name_for_readers
+        # Readers are told about the source by the name they knew, not by a new title.
+        name, named = locked.name_for_readers, bool(locked.short_name)
         before = locked.printed()
         Source.objects.filter(pk=locked.pk).update(**fields, updated_at=timezone.now())
         locked.refresh_from_db()
         after = locked.printed()
-        latest = locked.versions.order_by("-number").first()
         version = SourceVersion.objects.create(
             source=locked,
             number=(latest.number if latest else 0) + 1,
@@ -100,18 +112,18 @@ def record_source_change(source, user, change, note, **fields):
             **after,
         )
         changed = {
-            capfirst(Source.field_label(name)): [_plain(before[name]), _plain(after[name])]
-            for name in Source.PRINTED_FIELDS
-            if before[name] != after[name]
+            capfirst(Source.field_label(field)): [_plain(before[field]), _plain(after[field])]
+            for field in Source.PRINTED_FIELDS
+            if before[field] != after[field]
         }
         details = {
             "source_id": locked.pk,
-            "source": name_as_approved,
-            "source_kind": locked.kind,
+            "source": name,
+            "source_named": named,
             "change": change,
             "change_label": Change(change).label,
             "version": version.number,
-            "date": reader_date(change, fields, version.recorded_at).isoformat(),
+            "date": reader_date(change, fields, version.recorded_at, happened_on).isoformat(),
             "fields": changed,
         }
         flagged = workflow.flag_citing_revisions(locked, version, user, details)

@@ -66,6 +66,8 @@ def article_detail(request, slug):
         revision = get_object_or_404(article.revisions, number=preview_number)
     else:
         revision = article.shown_revision()
+        if revision is None:  # Sent back between the two queries: no longer public.
+            raise Http404("No such article.")
     variant = (
         revision.variants.filter(audience=audience).defer("body_markdown").first()
         or revision.variants.order_by("audience__order").defer("body_markdown").first()
@@ -80,7 +82,7 @@ def article_detail(request, slug):
         "audience": audience,
         "variant": variant,
         "citations": revision.citations.select_related("version"),
-        "recheck_reasons": revision.recheck_reasons() if not partial else [],
+        "recheck_reasons": revision.recheck_notices() if not partial else [],
         "announce": partial,
         "is_saved": request.user.is_authenticated
         and SavedArticle.objects.filter(user=request.user, article=article).exists(),

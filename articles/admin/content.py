@@ -85,8 +85,13 @@ class ArticleAdmin(admin.ModelAdmin):
         return obj.shown_review_due_at.date() if obj.shown_review_due_at else "—"
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and "review_interval_months" in form.changed_data:
+        """Write only what was edited: the title and summary the workflow keeps equal to the
+        shown revision's must not be written back from a page loaded before an approval."""
+        if not change:
+            return super().save_model(request, obj, form, change)
+        if form.changed_data:
+            obj.save(update_fields=form.changed_data)
+        if "review_interval_months" in form.changed_data:
             obj.refresh_review_due()
 
     def get_urls(self):

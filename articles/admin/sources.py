@@ -8,7 +8,7 @@ from django.urls import path
 from ..forms import source_change_form
 from ..models import Revision, Source, SourceVersion
 from ..source_changes import record_source_change
-from ..workflow import TransitionError
+from ..workflow import ConflictError, TransitionError
 
 Change = SourceVersion.Change
 CHANGE_SLUGS = {
@@ -74,7 +74,10 @@ class SourceAdmin(admin.ModelAdmin):
         return [*Source.PRINTED_FIELDS, "key"]
 
     def save_model(self, request, obj, form, change):
-        obj.save(recorded_by=request.user if not change else None)
+        if change:  # Only what the form may change: never the printed details (see above).
+            obj.save(update_fields=["short_name", "updated_at"])
+        else:
+            obj.save(recorded_by=request.user)
 
     def has_delete_permission(self, request, obj=None):
         return False  # Approved pages print its versions.
@@ -100,7 +103,7 @@ class SourceAdmin(admin.ModelAdmin):
         form = form_class(
             request.POST or None, instance=Source.objects.get(pk=source.pk), change=change
         )
-        error = ""
+        error, status = "", 400 if request.method == "POST" else 200
         if request.method == "POST" and form.is_valid():
             try:
                 version, flagged = record_source_change(
@@ -108,7 +111,19 @@ class SourceAdmin(admin.ModelAdmin):
                     request.user,
                     change,
                     form.cleaned_data["note"],
+                    seen_version=form.cleaned_data["seen_version"],
+                    happened_on=form.cleaned_data.get("happened_on"),
                     **form.changed_values(),
+                )
+            except ConflictError as conflict:
+                # The form showed an older version: start again from the source as it is now,
+                # keeping only the note.
+                error, status = str(conflict), 409
+                source.refresh_from_db()
+                form = form_class(
+                    instance=Source.objects.get(pk=source.pk),
+                    initial={"note": form.cleaned_data["note"]},
+                    change=change,
                 )
             except TransitionError as refused:
                 error = str(refused)
@@ -137,7 +152,6 @@ class SourceAdmin(admin.ModelAdmin):
             .filter(citations__source=source)
             .select_related("article"),
         }
-        status = 400 if request.method == "POST" else 200
         return TemplateResponse(
             request, "admin/articles/source/record_change.html", context, status=status
         )

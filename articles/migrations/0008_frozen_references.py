@@ -1,7 +1,8 @@
 """Move what readers see into the revision: each revision takes its article's title and summary,
 each source gets its first version, and every citation prints that version. Stored variant HTML
-is rendered again with the stricter sanitizer (it only ever removes attributes readers could
-not see, such as tooltips)."""
+is rendered again with this release's stricter sanitizer: it removes attributes (tooltips,
+classes, languages) and link addresses that are not http(s), mailto or a reference anchor. Text
+is unchanged; a link to a relative address keeps its words and loses its address."""
 
 from django.db import migrations
 

@@ -10,8 +10,9 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from ..rendering import citation_numbers, render_variant
+from ..rendering import citation_numbers, render_variant, unsafe_link_targets
 from .audience import Audience
+from .reviewers import held_by_nobody
 from .source import Source, SourceVersion
 
 DEFAULT_REVIEW_INTERVAL_MONTHS = 12
@@ -37,6 +38,8 @@ class ArticleQuerySet(models.QuerySet):
         shown = Revision.objects.filter(article=OuterRef("pk")).shown_first()
         return self.annotate(
             shown_state=Subquery(shown.values("state")[:1]),
+            shown_title=Subquery(shown.values("title")[:1]),
+            shown_summary=Subquery(shown.values("summary")[:1]),
             shown_updated_at=Subquery(
                 shown.annotate(updated=Coalesce("submitted_at", "created_at")).values("updated")[:1]
             ),
@@ -49,8 +52,10 @@ class ArticleQuerySet(models.QuerySet):
 class Article(models.Model):
     """A reader's question. What readers see of it lives in its revisions.
 
-    `title` and `summary` are what the index and the admin list show: the working title before
-    anything is submitted, then kept equal to the shown revision's by `articles.workflow`.
+    `title` and `summary` are the staff's working label: a new article's first revision starts
+    from them, and the workflow keeps them equal to the shown revision's. Public pages read the
+    revision itself: the article page its revision, the index and the saved list
+    `with_shown_revision()`'s `shown_title` and `shown_summary`.
     """
 
     slug = models.SlugField(max_length=120, unique=True)
@@ -160,12 +165,8 @@ class RevisionQuerySet(models.QuerySet):
         return self.live().filter(recheck_since__isnull=False)
 
     def needing_reviewer(self):
-        """Submitted revisions, and those under review whose reviewer left or was removed."""
-        return self.filter(
-            Q(state=Revision.State.SUBMITTED)
-            | Q(state=Revision.State.UNDER_REVIEW)
-            & (Q(assigned_reviewer__isnull=True) | Q(assigned_reviewer__is_active=False))
-        )
+        """Submitted revisions, and those under review that nobody able to review holds."""
+        return self.filter(Q(state=Revision.State.SUBMITTED) | held_by_nobody())
 
     def awaiting_review_by(self, user):
         """Revisions this user could take or re-check: not their own work."""
@@ -183,6 +184,7 @@ class Revision(models.Model):
         UNDER_REVIEW = "under_review", "Under review"
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
         APPROVED = "approved", "Approved"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     PUBLIC_STATES = (State.SUBMITTED, State.UNDER_REVIEW, State.APPROVED)
     EDITABLE_STATES = (State.DRAFT, State.CHANGES_REQUESTED)
@@ -300,6 +302,13 @@ class Revision(models.Model):
     def needs_recheck(self):
         return self.is_approved and self.recheck_since is not None
 
+    def recheck_notices(self):
+        """What readers are told: the newest change of each source that is being checked."""
+        by_source = {}
+        for event in self.recheck_reasons():
+            by_source[event.details.get("source_id")] = event
+        return list(by_source.values())
+
     def recheck_reasons(self):
         """The source-change events that sent this revision back for a re-check, oldest first."""
         if not self.needs_recheck:
@@ -406,6 +415,16 @@ class Variant(models.Model):
         return super().delete(*args, **kwargs)
 
     def clean(self):
+        if dropped := unsafe_link_targets(self.body_markdown):
+            raise ValidationError(
+                {
+                    "body_markdown": (
+                        "Readers would get these links without an address: "
+                        f"{', '.join(dropped)}. Links must start with https://, http:// or "
+                        "mailto:."
+                    )
+                }
+            )
         if not self.revision_id:
             return
         count = self.revision.citations.count()

@@ -8,6 +8,7 @@ and sends the articles that cite it back for review.
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -30,7 +31,9 @@ class ReferenceDetails(models.Model):
     authors = models.CharField(max_length=300, blank=True)
     title = models.CharField(max_length=400)
     publisher = models.CharField("journal or issuer", max_length=200)
-    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    year = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1800), MaxValueValidator(2100)]
+    )
     volume = models.CharField(max_length=40, blank=True, help_text="Volume(issue), e.g. 90(5).")
     pages = models.CharField(max_length=40, blank=True)
     doi = models.CharField("DOI", max_length=120, blank=True)
@@ -119,7 +122,9 @@ class Source(ReferenceDetails):
         """Save a new source with its first version. What an existing source prints changes only
         through `articles.source_changes.record_source_change`, never by saving it."""
         adding = self._state.adding
-        if not adding:
+        update_fields = kwargs.get("update_fields")
+        writes_printed = update_fields is None or set(update_fields) & set(self.PRINTED_FIELDS)
+        if not adding and writes_printed:
             stored = Source.objects.filter(pk=self.pk).values(*self.PRINTED_FIELDS).first()
             if stored and stored != self.printed():
                 raise TypeError(

@@ -1,11 +1,12 @@
 """The review workflow: the only code that changes a revision's state.
 
     Draft ──Submit for review──▶ Submitted ──Start review──▶ Under review ──Approve──▶ Approved
-      ▲                              ▲                           │  ▲ │                  │
-      │                              └──────────Release──────────┘  └─┘ Reassign         │
-      └──(editor revises) Changes requested ◀──Request changes───┘                       │
-                                      a cited source changed: flagged for re-check ──────┤
-                                      Still accurate (a reviewer) or a newer approval ◀──┘
+      ▲                              ▲                           │  ▲ │
+      │                              └──────────Release──────────┘  └─┘ Reassign
+      └──(editor revises) Changes requested ◀──Request changes───┘
+    Draft or Changes requested ──Withdraw──▶ Withdrawn (closed: the article is free again)
+    Approved (live) ──a cited source changed──▶ flagged for a re-check, cleared by Still
+    accurate (a reviewer other than who recorded the change) or by approving a newer revision
 
 Each transition is one function. It runs in a transaction, locks the article row and then the
 revision row (`select_for_update`, always in that order) and moves the state with a conditional
@@ -14,6 +15,7 @@ words fit to show them. Each writes a `ReviewEvent` and queues its emails to go 
 commit. The admin, `articles.source_changes` and management commands only call these.
 """
 
+from ..models.reviewers import medical_reviewers
 from .rules import (
     ACTIONS,
     APPROVE,
@@ -24,13 +26,13 @@ from .rules import (
     START_REVIEW,
     STILL_ACCURATE,
     SUBMIT,
+    WITHDRAW,
     Action,
     ConflictError,
     OpenRevisionExists,
     TransitionError,
     available_actions,
     can_review,
-    medical_reviewers,
     outdated_citations,
     refusal,
     refusals,
@@ -48,6 +50,7 @@ from .transitions import (
     start_revision,
     still_accurate,
     submit,
+    withdraw,
 )
 
 __all__ = [
@@ -61,6 +64,7 @@ __all__ = [
     "START_REVIEW",
     "STILL_ACCURATE",
     "SUBMIT",
+    "WITHDRAW",
     "Action",
     "ConflictError",
     "OpenRevisionExists",
@@ -82,4 +86,5 @@ __all__ = [
     "start_revision",
     "still_accurate",
     "submit",
+    "withdraw",
 ]

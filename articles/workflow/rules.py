@@ -6,11 +6,11 @@ Pure reads; nothing here writes. `articles.workflow.transitions` calls `refusal`
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils.html import format_html
 
 from ..models import Audience, Revision, SourceVersion
+from ..models.reviewers import medical_reviewers
 from ..rendering import citation_numbers
 
 State = Revision.State
@@ -48,6 +48,14 @@ SUBMIT = Action(
     needs_comment=True,
     comment_label="Change summary",
     missing_comment="Write a change summary before you submit for review.",
+)
+WITHDRAW = Action(
+    "withdraw",
+    "Withdraw this revision",
+    (State.DRAFT, State.CHANGES_REQUESTED),
+    State.WITHDRAWN,
+    needs_comment=True,
+    missing_comment="Say why you withdraw this revision; it stays in the audit trail.",
 )
 START_REVIEW = Action("start_review", "Start review", (State.SUBMITTED,), State.UNDER_REVIEW)
 APPROVE = Action(
@@ -91,6 +99,7 @@ ACTIONS = {
     action.name: action
     for action in (
         SUBMIT,
+        WITHDRAW,
         START_REVIEW,
         APPROVE,
         REQUEST_CHANGES,
@@ -101,22 +110,6 @@ ACTIONS = {
 }
 # Actions on a review someone else holds, for when that reviewer is unavailable.
 CONTINUITY_ACTIONS = (RELEASE, REASSIGN)
-
-
-def medical_reviewers():
-    """Active staff given the review permission: the "Medical reviewers" group, or directly.
-
-    Being a superuser is not enough: a page says "Medically reviewed by" only after someone a
-    staff admin made a medical reviewer approved it.
-    """
-    given = Q(
-        groups__permissions__codename="review_revision",
-        groups__permissions__content_type__app_label="articles",
-    ) | Q(
-        user_permissions__codename="review_revision",
-        user_permissions__content_type__app_label="articles",
-    )
-    return get_user_model().objects.filter(given, is_active=True, is_staff=True).distinct()
 
 
 def can_review(user):
@@ -171,6 +164,10 @@ def refusal(action: Action, revision: Revision, user) -> str:
         )
     if action is SUBMIT:
         return _submit_refusal(revision, user)
+    if action is WITHDRAW:
+        if not user.has_perm("articles.submit_revision"):
+            return "Only editors can withdraw a revision."
+        return ""
     if action in CONTINUITY_ACTIONS:
         if not (can_review(user) or user.is_superuser):
             return "Only medical reviewers and staff admins can release or reassign a review."

@@ -18,6 +18,7 @@ from .rules import (
     START_REVIEW,
     STILL_ACCURATE,
     SUBMIT,
+    WITHDRAW,
     ConflictError,
     OpenRevisionExists,
     TransitionError,
@@ -45,10 +46,19 @@ def _event(revision, action_name, from_state, to_state, user, comment="", detail
 
 
 def _transition(
-    action, revision, user, comment="", expected_state=None, then=None, details=None, **changes
+    action,
+    revision,
+    user,
+    comment="",
+    expected_state=None,
+    then=None,
+    details=None,
+    check=None,
+    **changes,
 ):
-    """Move `revision` along `action`, or raise TransitionError. `then(revision)` runs inside
-    the same transaction, after the move."""
+    """Move `revision` along `action`, or raise TransitionError. Under the locks, `check(locked)`
+    may refuse beyond the rules; `details(locked)` describes the step for its event; `then(locked)`
+    runs after the move, in the same transaction."""
     comment = (comment or "").strip()
     with transaction.atomic():
         Article.objects.select_for_update().filter(pk=revision.article_id).first()
@@ -62,6 +72,8 @@ def _transition(
             raise TransitionError(reason)
         if action.needs_comment and not comment:
             raise TransitionError(action.missing_comment)
+        if check:
+            check(locked)
         from_state = locked.state
         moved = Revision.objects.filter(pk=locked.pk, state=from_state).update(
             state=action.target, **changes
@@ -111,6 +123,12 @@ def submit(revision, user, change_summary, expected_state=None):
     )
 
 
+def withdraw(revision, user, comment, expected_state=None):
+    """An editor gives up a draft (or a revision sent back): it stays in the audit trail, and
+    the article is free for a new revision."""
+    return _transition(WITHDRAW, revision, user, comment, expected_state)
+
+
 def start_review(revision, user, comment="", expected_state=None):
     """A reviewer takes a submitted revision; it is assigned to them."""
     return _transition(
@@ -127,6 +145,9 @@ def approve(revision, user, comment="", expected_state=None):
         Revision.objects.filter(article=approved.article_id, state=State.APPROVED).exclude(
             pk=approved.pk
         ).update(review_due_at=None, recheck_since=None)
+        # The interval as it is now, read under the article's lock.
+        interval = Article.objects.get(pk=approved.article_id).review_interval
+        Revision.objects.filter(pk=approved.pk).update(review_due_at=add_months(now, interval))
         _show_on_index(approved)
 
     return _transition(
@@ -139,7 +160,6 @@ def approve(revision, user, comment="", expected_state=None):
         approved_at=now,
         approved_by=user,
         approved_by_label=user.signature,
-        review_due_at=add_months(now, revision.article.review_interval),
     )
 
 
@@ -173,18 +193,22 @@ def reassign(revision, user, comment, expected_state=None, reviewer=None):
         new = User.objects.get(pk=int(reviewer))
     except (TypeError, ValueError, User.DoesNotExist):
         raise TransitionError("Choose the medical reviewer to hand this review to.") from None
-    if not can_review(new):
-        raise TransitionError(f"{new.public_name} is not an active medical reviewer.")
-    if _is_contributor(revision, new):
-        raise TransitionError(f"{new.public_name} wrote or edited this revision.")
-    if new.pk == revision.assigned_reviewer_id:
-        raise TransitionError(f"The review is already assigned to {new.public_name}.")
+
+    def free_to_take_it(locked):
+        if not can_review(new):
+            raise TransitionError(f"{new.public_name} is not an active medical reviewer.")
+        if _is_contributor(locked, new):
+            raise TransitionError(f"{new.public_name} wrote or edited this revision.")
+        if new.pk == locked.assigned_reviewer_id:
+            raise TransitionError(f"The review is already assigned to {new.public_name}.")
+
     return _transition(
         REASSIGN,
         revision,
         user,
         comment,
         expected_state,
+        check=free_to_take_it,
         details=lambda locked: {
             **_holder(locked),
             "to_reviewer_id": new.pk,
@@ -206,13 +230,16 @@ def still_accurate(revision, user, comment, expected_state=None, seen=None):
         for citation in outdated_citations(checked):
             Citation.objects.filter(pk=citation.pk).update(version=citation.source.latest_version())
 
-    def what_changed(locked):
-        reasons = locked.recheck_reasons()
-        if seen not in (None, "") and reasons and str(reasons[-1].pk) != str(seen):
+    def saw_every_change(locked):
+        """`seen=None` is a caller with no page (a script); a form always sends what it showed."""
+        newest = locked.recheck_reasons()[-1:]
+        if seen is not None and (not newest or str(newest[0].pk) != str(seen)):
             raise ConflictError(
-                f"Another source change was recorded meanwhile ({reasons[-1].details['source']})."
-                " Nothing was recorded: read it below, then check the article again."
+                "Another source change was recorded after your page was loaded. Nothing was "
+                "recorded: read the changes below, then check the article again."
             )
+
+    def what_changed(locked):
         return {
             "references": [
                 {
@@ -230,6 +257,7 @@ def still_accurate(revision, user, comment, expected_state=None, seen=None):
         user,
         comment,
         expected_state,
+        check=saw_every_change,
         then=repin,
         details=what_changed,
         recheck_since=None,
@@ -240,6 +268,7 @@ def still_accurate(revision, user, comment, expected_state=None, seen=None):
 
 PERFORM = {
     "submit": submit,
+    "withdraw": withdraw,
     "start_review": start_review,
     "approve": approve,
     "request_changes": request_changes,

@@ -213,13 +213,16 @@ def test_recording_a_retraction_in_the_admin(client, people):
     client.force_login(people["recorder"])
     url = record_url(trial, "retraction")
     form = client.get(url).context["form"]
-    assert set(form.fields) == {"status", "note"}
+    assert set(form.fields) == {"status", "happened_on", "seen_version", "note"}
     assert [value for value, _ in form.fields["status"].choices] == ["retracted", "withdrawn"]
     still_current = client.post(url, {"status": "current", "note": "Hm."})
     assert still_current.status_code == 400
     assert "Nothing was recorded." in said(still_current)
     assert trial.versions.count() == 1
-    response = client.post(url, {"status": "retracted", "note": "Retraction notice."}, follow=True)
+    undated = client.post(url, {"status": "retracted", "note": "Retraction notice."})
+    assert undated.status_code == 400 and trial.versions.count() == 1
+    retraction = {"status": "retracted", "happened_on": "2026-02-03", "note": "Retraction notice."}
+    response = client.post(url, {**retraction, "seen_version": "1"}, follow=True)
     assert "Recorded: retracted or withdrawn of “the SMALL-DOSE trial” (version 2)" in said(
         response
     )
@@ -228,6 +231,11 @@ def test_recording_a_retraction_in_the_admin(client, people):
     live.refresh_from_db()
     [event] = live.recheck_reasons()
     assert event.is_withdrawal and event.comment == "Retraction notice."
+    # Readers are told the day it was retracted, not the day staff recorded it.
+    assert (
+        "A study this article cites (the SMALL-DOSE trial) was withdrawn on February 3, 2026"
+        in (said(client.get(live.article.get_absolute_url())))
+    )
 
 
 def test_reviewers_cannot_record_source_changes(client, people, guideline):
