@@ -268,9 +268,10 @@ class RevisionAdmin(admin.ModelAdmin):
             ],
             "still_accurate": workflow.STILL_ACCURATE in actions,
             "can_release": workflow.RELEASE in actions,
+            "can_withdraw": workflow.WITHDRAW in actions,
             "reassign_to": self._reassign_choices(revision) if workflow.REASSIGN in actions else [],
             "refusals": workflow.refusals(revision, request.user)
-            if not set(actions) - set(workflow.CONTINUITY_ACTIONS)
+            if not set(actions) - {*workflow.CONTINUITY_ACTIONS, workflow.WITHDRAW}
             else [],
             "events": revision.events.select_related("actor"),
             "error": error,

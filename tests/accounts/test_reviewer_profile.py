@@ -77,7 +77,7 @@ def test_profile_page_shows_name_and_credentials_read_only(client, dr_rowan):
     page = client.get(PROFILE)
     assert page.status_code == 200
     text = text_of(page)
-    assert "Last reviewed by Dr. Rowan, MD" in text
+    assert "Medically reviewed by Dr. Rowan, MD on" in text
     assert "Display name Dr. Rowan" in text and "Credentials MD" in text
     assert "set by a staff admin — ask one to change them" in text
     body = page.content.decode()
