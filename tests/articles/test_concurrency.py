@@ -22,6 +22,7 @@ from django.urls import reverse
 
 from articles import workflow
 from articles.models import Article, Citation, Revision, SourceVersion, Variant
+from articles.models.article import add_months
 from articles.rendering import render_variant
 from articles.source_changes import record_source_change
 from tests.factories import (
@@ -453,3 +454,243 @@ def test_two_editors_starting_a_revision_at_once_make_exactly_one():
         assert list(article.revisions.open()) == [started]
         assert started.copied_from == live and started.number == 2
         assert [e.action for e in started.events.all()] == ["start"]
+
+
+def _backend_pid():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _pause_after_the_new_version(paused, starter, seen):
+    """A `connection.execute_wrapper` for the recording thread: right after it has written the
+    new `SourceVersion` (it holds the source's NO KEY UPDATE lock and has updated the row, and
+    has not yet locked the citing articles), hold still until the racing start has finished or
+    is waiting on a lock; `seen["start_waited"]` says which. `starter` is {"pid", "done"}."""
+
+    def wrapper(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith('INSERT INTO "articles_sourceversion"') and not paused.is_set():
+            paused.set()
+            assert starter["pid_known"].wait(5)
+            raw = context["connection"].connection  # same session and transaction
+            deadline = time.monotonic() + 5
+            while not starter["done"].is_set() and time.monotonic() < deadline:
+                with raw.cursor() as cursor:
+                    cursor.execute("SELECT cardinality(pg_blocking_pids(%s))", [starter["pid"]])
+                    if cursor.fetchone()[0]:
+                        seen["start_waited"] = True
+                        break
+                time.sleep(0.005)
+        return result
+
+    return wrapper
+
+
+def _source_change_racing_a_start(starter, recorder, round_number, delays, forced=False):
+    """One round: an editor records a new edition of source S while another starts a revision
+    of an approved article citing S. Checks the outcome and says who had the article first."""
+    source = SourceFactory(kind="guideline", edition="2020 edition")
+    live = revision_with_content(state=State.APPROVED, author=starter, sources=[source])
+    Revision.objects.filter(pk=live.pk).update(approved_at=datetime.datetime.now(datetime.UTC))
+    article, old_version = live.article, source.latest_version()
+    paused, seen = threading.Event(), {"start_waited": False}
+    start_side = {"pid": None, "pid_known": threading.Event(), "done": threading.Event()}
+    if not forced:
+        paused.set()
+
+    def record():
+        pause = _pause_after_the_new_version(paused, start_side, seen)
+        with connection.execute_wrapper(pause) if forced else contextlib.nullcontext():
+            return record_source_change(
+                source,
+                recorder,
+                SourceVersion.Change.NEW_EDITION,
+                "The 2025 edition is out.",
+                edition=f"2025 edition, round {round_number}",
+                published_on=datetime.date(2025, 1, 1),
+            )
+
+    def start():
+        try:
+            start_side["pid"] = _backend_pid()
+            start_side["pid_known"].set()
+            assert paused.wait(10)
+            return workflow.start_revision(Article.objects.get(pk=article.pk), starter)
+        finally:
+            start_side["done"].set()
+
+    (record_kind, recorded), (start_kind, draft) = _race(record, start, delays=delays)
+    assert record_kind == "ok", recorded
+    assert start_kind == "ok", draft  # no revision was open: the start cannot be refused
+    version, flagged = recorded
+    assert version.number == 2
+    assert not seen["start_waited"], "the start waited on the source change's locks"
+
+    # The article ends flagged: its live revision, once.
+    live.refresh_from_db()
+    assert list(flagged) == [live]
+    assert live.recheck_since is not None, f"round {round_number}: live, unflagged"
+    changed = live.events.get(action="source_changed")  # exactly one
+    assert changed.details["version"] == 2
+    # Exactly one open revision: the new draft, copied from the live one.
+    draft.refresh_from_db()
+    assert list(article.revisions.open()) == [draft]
+    assert draft.state == State.DRAFT and draft.copied_from_id == live.pk
+    assert draft.recheck_since is None
+    assert [e.action for e in draft.events.all()] == ["start"]
+    # Its reference to S is a version of S that exists: the old one or the new one.
+    cited = Citation.objects.select_related("version").get(revision=draft)
+    assert cited.source_id == source.pk
+    assert cited.version_id in (old_version.pk, version.pk), f"round {round_number}"
+    assert cited.version.source_id == source.pk
+    first = "start" if draft.events.get().pk < changed.pk else "record"
+    return first, "old" if cited.version_id == old_version.pk else "new", draft, version
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_source_change_racing_a_new_revision_never_deadlocks_and_flags_the_article():
+    """An editor records a new edition of source S while another starts a revision of an
+    approved article citing S. The source change locks S (NO KEY UPDATE), then the citing
+    articles; the start locks the article, then inserts citations of S (whose foreign-key
+    checks take KEY SHARE on S). Those two locks on S must not conflict, else each side waits
+    for the other. Whoever had the article first: no deadlock; the live revision is flagged
+    once; the new draft is the one open revision and cites a version of S that exists. The
+    last round forces the interleaving that would deadlock."""
+    _postgresql_only()
+    starter, recorder = editor(), editor(email="records.sources@example.com")
+    rounds = 40
+    outcomes = [
+        _source_change_racing_a_start(starter, recorder, n, delays=_delays(n, 0.01))[:2]
+        for n in range(rounds)
+    ]
+    firsts = [first for first, _ in outcomes]
+    versions = [cited for _, cited in outcomes]
+    print(
+        f"\n{rounds} rounds: the start had the article first {firsts.count('start')}, "
+        f"the source change {firsts.count('record')}; the draft cites the old version "
+        f"{versions.count('old')}, the new {versions.count('new')}"
+    )
+    assert set(firsts) == {"start", "record"}, "the race only ever went one way"
+    # The source change holds S, updated, when the start locks the article and cites S.
+    first, _, draft, version = _source_change_racing_a_start(
+        starter, recorder, rounds, delays=None, forced=True
+    )
+    assert first == "start"
+    workflow.submit(draft, starter, "Checked against the 2025 edition.")
+    assert draft.citations.get().version == version  # submitting pins the new edition
+
+
+def _interval_form_data(client, url):
+    """The article change form as a reviewer's browser posts it, the interval set to 6."""
+    data = {"review_interval_months": "6", "_save": "Save"}
+    page = client.get(url)
+    assert page.status_code == 200
+    assert set(page.context["adminform"].form.fields) == {"review_interval_months"}
+    for inline in page.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        for name in management.fields:
+            data[management.add_prefix(name)] = str(management[name].value())
+    return data
+
+
+def _quick_interval_form_data(article):
+    """The same as `_interval_form_data`, without rendering the form."""
+    count = article.revisions.count()
+    return {
+        "review_interval_months": "6",
+        "_save": "Save",
+        "revisions-TOTAL_FORMS": str(count),
+        "revisions-INITIAL_FORMS": str(count),
+        "revisions-MIN_NUM_FORMS": "0",
+        "revisions-MAX_NUM_FORMS": "0",  # no revision is added here
+    }
+
+
+def _interval_save_racing_approval(client, author, checker, round_number, delays):
+    """One round: a reviewer sets the article's interval to 6 months in the admin while another
+    approves revision 2 (new title). Checks the outcome and says whose due date came first."""
+    live, second = _live_and_under_review(author, checker)
+    approved_long_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=30)
+    Revision.objects.filter(pk=live.pk).update(
+        approved_at=approved_long_ago, review_due_at=add_months(approved_long_ago, 12)
+    )
+    new_title = f"Round {round_number}: a clearer question?"
+    Revision.objects.filter(pk=second.pk).update(title=new_title)
+    article = live.article
+    assert article.title != new_title and article.review_interval_months is None
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    data = _quick_interval_form_data(article)
+    dated = []  # the revisions the admin save re-dated
+
+    def spy(execute, sql, params, many, context):
+        if sql.startswith('UPDATE "articles_revision" SET "review_due_at"'):
+            dated.append(params[-1])
+        return execute(sql, params, many, context)
+
+    def save():
+        with connection.execute_wrapper(spy):
+            response = client.post(url, data)
+        errors = response.context["errors"] if response.context else ""
+        assert response.status_code == 302, errors
+        return response
+
+    (save_kind, _), (approve_kind, approved) = _race(
+        save,
+        lambda: workflow.approve(
+            Revision.objects.get(pk=second.pk), checker, "Checked.", State.UNDER_REVIEW
+        ),
+        delays=delays,
+    )
+    assert save_kind == "ok"
+    assert approve_kind == "ok", approved
+
+    article.refresh_from_db()
+    assert article.review_interval_months == 6
+    # The admin save never writes the title back: the index shows the approved revision's.
+    assert article.title == new_title, f"round {round_number}: the old title came back"
+    shown = Article.objects.with_shown_revision().get(pk=article.pk)
+    assert shown.shown_title == new_title
+    # The live revision is due 6 months after its approval, whichever ran first.
+    second.refresh_from_db()
+    live.refresh_from_db()
+    assert article.live_revision() == second and second.state == State.APPROVED
+    assert second.review_due_at == add_months(second.approved_at, 6), f"round {round_number}"
+    assert shown.shown_review_due_at == second.review_due_at
+    assert live.review_due_at is None  # only the live revision is due for review
+    assert len(dated) == 1 and dated[0] in (live.pk, second.pk), dated
+    return "save" if dated[0] == live.pk else "approval"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reviewer_changing_the_interval_racing_an_approval_keeps_title_and_due_date():
+    """A reviewer sets an article's review interval to 6 months in the admin while another
+    approves revision 2, which changes the title. Whichever runs first: the save succeeds and
+    never writes the old title back (the index and the article show the approved title), and
+    the live revision is due 6 months after its approval (the save re-dates the live revision
+    it sees; an approval after it reads the stored interval under the article's lock)."""
+    _postgresql_only()
+    author, checker = editor(), reviewer()
+    client = Client()
+    client.force_login(reviewer(email="sets.interval@example.com"))
+    # How long a save takes (templates loaded): the sweep of head starts spans that.
+    for _ in range(2):
+        calibration, _ = _live_and_under_review(author, checker)
+        url = reverse("admin:articles_article_change", args=[calibration.article.pk])
+        data = _interval_form_data(client, url)
+        assert data == _quick_interval_form_data(calibration.article)
+        started = time.monotonic()
+        assert client.post(url, data).status_code == 302
+        slowest = 1.5 * (time.monotonic() - started)
+
+    rounds = 40
+    firsts = [
+        _interval_save_racing_approval(client, author, checker, n, delays=_delays(n, slowest))
+        for n in range(rounds)
+    ]
+    print(
+        f"\n{rounds} rounds (head starts up to {slowest * 1000:.0f} ms): the save re-dated "
+        f"revision 1 first {firsts.count('save')}, the approval came first "
+        f"{firsts.count('approval')}"
+    )
+    assert set(firsts) == {"save", "approval"}, "the race only ever went one way"
