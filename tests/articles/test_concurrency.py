@@ -466,7 +466,8 @@ def _pause_after_the_new_version(paused, starter, seen):
     """A `connection.execute_wrapper` for the recording thread: right after it has written the
     new `SourceVersion` (it holds the source's NO KEY UPDATE lock and has updated the row, and
     has not yet locked the citing articles), hold still until the racing start has finished or
-    is waiting on a lock; `seen["start_waited"]` says which. `starter` is {"pid", "done"}."""
+    is waiting on a lock; `seen["start_waited"]` says which. `starter` holds the start's
+    backend "pid" and two events: "pid_known" and "done"."""
 
     def wrapper(execute, sql, params, many, context):
         result = execute(sql, params, many, context)
