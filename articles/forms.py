@@ -11,7 +11,10 @@ Change = SourceVersion.Change
 class SourceChangeForm(forms.ModelForm):
     """One recorded change to a source: the fields that kind of change may set, and a note."""
 
-    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    seen_version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={"required": "This form is out of date: open it again from the source."},
+    )
     happened_on = forms.DateField(
         label="Retracted or withdrawn on",
         required=False,

@@ -23,8 +23,8 @@ So nothing an editor writes can hide text from readers (`hidden`, `style`, `clas
 is what the review diff shows.
 """
 
-import html
 import re
+from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import markdown
@@ -122,12 +122,19 @@ def render_variant(text: str) -> str:
     return sanitize(html)
 
 
-HREF = re.compile(r"""href\s*=\s*["']([^"']*)["']""", re.I)
+class _LinkTargets(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.targets = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.targets.update(value or "" for name, value in attrs if name == "href")
 
 
 def unsafe_link_targets(text: str) -> list[str]:
     """Link addresses in `text` that the sanitizer would drop, so an editor can be told rather
     than readers getting a link that goes nowhere."""
-    raw = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
-    targets = {html.unescape(found) for found in HREF.findall(raw)}
-    return sorted(target for target in targets if not _allowed_href(target))
+    parser = _LinkTargets()
+    parser.feed(markdown.markdown(text, extensions=["sane_lists"], output_format="html"))
+    parser.close()
+    return sorted(target for target in parser.targets if not _allowed_href(target))

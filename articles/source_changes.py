@@ -96,8 +96,6 @@ def record_source_change(source, user, change, note, seen_version=None, happened
         if reason := _refusal(locked, user, change, note, fields, happened_on):
             raise workflow.TransitionError(reason)
         _validate(locked, fields)
-        # Readers are told about the source by the name they knew, not by a new title.
-        name, named = locked.name_for_readers, bool(locked.short_name)
         before = locked.printed()
         Source.objects.filter(pk=locked.pk).update(**fields, updated_at=timezone.now())
         locked.refresh_from_db()
@@ -109,6 +107,7 @@ def record_source_change(source, user, change, note, seen_version=None, happened
             note=note,
             recorded_by=user,
             recorded_by_name=user.public_name,
+            short_name=locked.short_name,
             **after,
         )
         changed = {
@@ -118,14 +117,13 @@ def record_source_change(source, user, change, note, seen_version=None, happened
         }
         details = {
             "source_id": locked.pk,
-            "source": name,
-            "source_named": named,
             "change": change,
             "change_label": Change(change).label,
             "version": version.number,
             "date": reader_date(change, fields, version.recorded_at, happened_on).isoformat(),
             "fields": changed,
         }
+        # Each flagged revision adds how its readers know the source (see flag_citing_revisions).
         flagged = workflow.flag_citing_revisions(locked, version, user, details)
     source.refresh_from_db()
     return version, flagged

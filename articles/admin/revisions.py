@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import BooleanField, Case, IntegerField, OuterRef, Subquery, Value, When
 from django.forms import Textarea, TextInput
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
@@ -16,6 +16,7 @@ from .. import workflow
 from ..comparison import compare
 from ..diff import has_changes, word_diff
 from ..models import Article, Audience, Citation, ReviewEvent, Revision, Variant
+from ..models.reviewers import held_by_nobody
 from .badges import state_badge
 
 State = Revision.State
@@ -127,15 +128,16 @@ class RevisionAdmin(admin.ModelAdmin):
         queryset = self.model._default_manager.get_queryset().annotate(
             flagged_source=_latest_flag("source"),
             flagged_change=_latest_flag("change_label"),
+            nobody_holds=Case(
+                When(held_by_nobody(), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
             # Flagged articles first, then reviews that have nobody to do them.
             queue_rank=Case(
                 When(recheck_since__isnull=False, state=State.APPROVED, then=Value(0)),
                 When(state=State.SUBMITTED, then=Value(1)),
-                When(
-                    Q(state=State.UNDER_REVIEW)
-                    & (Q(assigned_reviewer__isnull=True) | Q(assigned_reviewer__is_active=False)),
-                    then=Value(1),
-                ),
+                When(held_by_nobody(), then=Value(1)),
                 default=Value(2),
                 output_field=IntegerField(),
             ),
@@ -171,10 +173,9 @@ class RevisionAdmin(admin.ModelAdmin):
         if obj.state == State.SUBMITTED:
             return "Any medical reviewer"
         if obj.state == State.UNDER_REVIEW:
-            reviewer = obj.assigned_reviewer
-            if reviewer is None or not reviewer.is_active:
+            if obj.nobody_holds:
                 return "Needs a reviewer: the assigned one is unavailable"
-            return reviewer.signature
+            return obj.assigned_reviewer.signature
         return "—"
 
     def has_add_permission(self, request):
@@ -269,6 +270,10 @@ class RevisionAdmin(admin.ModelAdmin):
             "still_accurate": workflow.STILL_ACCURATE in actions,
             "can_release": workflow.RELEASE in actions,
             "can_withdraw": workflow.WITHDRAW in actions,
+            "holder_unavailable": revision.state == State.UNDER_REVIEW
+            and not (
+                revision.assigned_reviewer and workflow.can_review(revision.assigned_reviewer)
+            ),
             "reassign_to": self._reassign_choices(revision) if workflow.REASSIGN in actions else [],
             "refusals": workflow.refusals(revision, request.user)
             if not set(actions) - {*workflow.CONTINUITY_ACTIONS, workflow.WITHDRAW}
@@ -315,7 +320,8 @@ class RevisionAdmin(admin.ModelAdmin):
                 comment,
                 expected_state=request.POST.get("expected_state") or None,
                 reviewer=request.POST.get("reviewer"),
-                seen=request.POST.get("seen"),
+                # A form always says which changes it showed; no answer is an unchecked one.
+                seen=request.POST.get("seen", ""),
             )
         except workflow.TransitionError as error:
             typed = {"action": action, "comment": comment, "reviewer": request.POST.get("reviewer")}

@@ -110,4 +110,9 @@ class Migration(migrations.Migration):
             model_name='sourceversion',
             constraint=models.UniqueConstraint(fields=('source', 'number'), name='unique_source_version'),
         ),
+        migrations.AddField(
+            model_name='sourceversion',
+            name='short_name',
+            field=models.CharField(blank=True, help_text='How readers are told about a change, e.g. “American Academy of Dermatology acne guideline”. Empty: the title.', max_length=120),
+        ),
     ]

@@ -31,6 +31,7 @@ def forwards(apps, schema_editor):
             source=source,
             number=1,
             change="created",
+            short_name=source.short_name,
             **{name: getattr(source, name) for name in PRINTED_FIELDS},
         )
         Citation.objects.filter(source=source).update(version=version)

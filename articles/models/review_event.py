@@ -7,6 +7,7 @@ from django.utils import timezone
 ACTION_LABELS = {
     "start": "Started",
     "submit": "Submitted for review",
+    "withdraw": "Withdrawn",
     "start_review": "Review started",
     "approve": "Approved",
     "request_changes": "Changes requested",

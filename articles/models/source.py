@@ -46,6 +46,12 @@ class ReferenceDetails(models.Model):
         "publication date", null=True, blank=True, help_text="When this edition was published."
     )
     status = models.CharField(max_length=10, choices=Status, default=Status.CURRENT)
+    short_name = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="How readers are told about a change, e.g. “American Academy of Dermatology "
+        "acne guideline”. Empty: the title.",
+    )
 
     # The fields a reference prints, in the order a reviewer compares them.
     PRINTED_FIELDS = (
@@ -91,6 +97,10 @@ class ReferenceDetails(models.Model):
     def is_withdrawn(self):
         return self.status != self.Status.CURRENT
 
+    @property
+    def name_for_readers(self):
+        return self.short_name or self.title
+
     def printed(self) -> dict:
         """{field: value} of what a reference list prints."""
         return {name: getattr(self, name) for name in self.PRINTED_FIELDS}
@@ -103,12 +113,6 @@ class ReferenceDetails(models.Model):
 class Source(ReferenceDetails):
     key = models.SlugField(
         max_length=40, unique=True, help_text="Short handle for staff, e.g. aad-2024."
-    )
-    short_name = models.CharField(
-        max_length=120,
-        blank=True,
-        help_text="How readers are told about a change, e.g. “American Academy of Dermatology "
-        "acne guideline”. Empty: the title.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -139,12 +143,9 @@ class Source(ReferenceDetails):
                 change=SourceVersion.Change.CREATED,
                 recorded_by=recorded_by,
                 recorded_by_name=recorded_by.public_name if recorded_by else "",
+                short_name=self.short_name,
                 **self.printed(),
             )
-
-    @property
-    def name_for_readers(self):
-        return self.short_name or self.title
 
     def latest_version(self):
         return self.versions.order_by("-number").first()

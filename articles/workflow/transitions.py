@@ -299,8 +299,17 @@ def flag_citing_revisions(source, version, user, details):
     flagged = list(
         Revision.objects.live().filter(citations__source=source).select_related("article")
     )
+    # Readers are told about the source by the name their approved page knew it by: the cited
+    # version's short name or title, never one recorded since.
+    cited = {
+        c.revision_id: c.version
+        for c in Citation.objects.filter(revision__in=flagged, source=source).select_related(
+            "version"
+        )
+    }
     for revision in flagged:
         Revision.objects.filter(pk=revision.pk).update(recheck_since=Coalesce("recheck_since", now))
+        known_as = cited[revision.pk]
         event = _event(
             revision,
             "source_changed",
@@ -308,7 +317,11 @@ def flag_citing_revisions(source, version, user, details):
             State.APPROVED,
             user,
             version.note,
-            details,
+            {
+                **details,
+                "source": known_as.name_for_readers,
+                "source_named": bool(known_as.short_name),
+            },
         )
         transaction.on_commit(lambda pk=event.pk: notifications.send_for(pk))
     return flagged

@@ -99,6 +99,8 @@ def edition_form(source, **changes):
         for name in ("title", "year", "volume", "pages", "doi", "pmid", "url")
     }
     data.update(edition="2026 update", published_on="2026-03-01", note=NOTE)
+    # The version the form showed (a hidden field): the latest one when it was loaded.
+    data.update(seen_version=source.latest_version().number)
     data.update(changes)
     return data
 
@@ -336,9 +338,15 @@ def test_still_accurate_from_the_review_page(client, people, guideline):
     live.refresh_from_db()
     assert live.needs_recheck
 
+    seen = live.recheck_reasons()[-1].pk  # the page's hidden field: the change it showed
     response = client.post(
         act,
-        {"action": "still_accurate", "comment": "Dosing unchanged.", "expected_state": "approved"},
+        {
+            "action": "still_accurate",
+            "comment": "Dosing unchanged.",
+            "expected_state": "approved",
+            "seen": seen,
+        },
         follow=True,
     )
     assert "Still accurate: no change needed: revision 1 is now Approved." in said(response)

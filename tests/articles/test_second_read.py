@@ -302,11 +302,6 @@ def test_a_submitted_revision_page_offers_no_withdraw(client, people):
     assert "“Withdraw this revision” is not possible: revision 1 is submitted." in said(response)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: articles.models.review_event.ACTION_LABELS has no 'withdraw' entry, so the "
-    "review page's timeline (and the ReviewEvent admin) prints the raw action name 'withdraw'.",
-)
 def test_the_timeline_names_a_withdrawal_in_words(client, people):
     draft = revision_with_content(author=people["author"])
     workflow.withdraw(draft, people["author"], WITHDRAW_REASON)
@@ -357,13 +352,6 @@ def test_still_accurate_with_an_empty_seen_is_a_conflict(client, people, guideli
     _assert_not_recorded(live)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: RevisionAdmin.act_view passes request.POST.get('seen') (None when the field "
-    "is missing) to workflow.perform, and still_accurate treats seen=None as a script with no "
-    "page, so a form post without `seen` (a page loaded before the field existed, or a hand-made "
-    "post) records 'Still accurate' unchecked instead of a 409.",
-)
 def test_still_accurate_with_no_seen_field_is_a_conflict(client, people, guideline):
     live = _flagged(people, guideline)
     client.force_login(people["second_checker"])
@@ -498,13 +486,6 @@ def test_a_new_edition_sends_only_the_edition_and_its_date(client, people, guide
     assert "DOI" not in newest
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: SourceChangeForm.seen_version is required=False and record_source_change skips "
-    "the check when it is None, so a new-edition form loaded before a DOI correction and posted "
-    "without seen_version (e.g. a page from before this release) sends the old DOI as 'changed' "
-    "and silently reverts the correction.",
-)
 def test_a_stale_form_without_seen_version_does_not_undo_a_correction(client, people, guideline):
     client.force_login(people["recorder"])
     url = record_url(guideline)
@@ -679,14 +660,6 @@ def test_a_source_without_a_short_name_is_named_by_its_approved_title(client, pe
     assert "safe in pregnancy" not in response.content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: record_source_change names the source by locked.name_for_readers, i.e. the "
-    "source's title *now*; after a title correction, any later change to the same source is "
-    "named by the corrected (unreviewed) title, and recheck_notices() shows that newest event, "
-    "so the public page says “Isotretinoin is safe in pregnancy” while its reference list still "
-    "prints the approved title.",
-)
 def test_a_later_change_never_names_the_source_by_a_corrected_title(client, people):
     trial = SourceFactory(short_name="", title=APPROVED_TITLE)
     live = approved(people, [trial])
@@ -723,12 +696,6 @@ def test_a_variant_with_a_link_readers_would_lose_is_refused(people, markdown, a
     assert "Links must start with https://, http:// or mailto:." in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: articles.rendering.unsafe_link_targets finds hrefs with a quoted-only regex "
-    "(href=\"...\"/'...'), so raw HTML with an unquoted address (<a href=/about>) passes "
-    "Variant.clean while the sanitizer drops the address: readers get a link to nowhere.",
-)
 def test_an_unquoted_link_address_is_refused_too(people):
     draft = revision_with_content(author=people["author"])
     variant = draft.variants.get(audience__slug="patient")
@@ -812,13 +779,6 @@ def test_a_review_held_by_someone_no_longer_a_reviewer_needs_a_reviewer(
         assert _row(response, revision) is not None, f"not in ?queue={queue}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: RevisionAdmin.next_step (the 'Waiting for' column) and the queue_rank ordering "
-    "only test assigned_reviewer.is_active, not the reviewer role: a holder removed from "
-    "'Medical reviewers' is listed as 'Dr. Ana Holder' (and ranked as held) although the "
-    "revision is in ?queue=needs_reviewer.",
-)
 def test_the_queue_row_says_the_review_needs_a_reviewer(client, people, held_by_a_former_reviewer):
     revision, _ = held_by_a_former_reviewer
     client.force_login(people["second_checker"])
