@@ -7,3 +7,8 @@ def text_of(response):
     """The visible text of a response: scripts and tags stripped, white space folded."""
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", response.content.decode(), flags=re.S)
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def said(response):
+    """The visible text, without the space a closing tag leaves before punctuation."""
+    return re.sub(r" ([.,;:)])", r"\1", text_of(response))

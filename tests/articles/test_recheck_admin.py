@@ -11,81 +11,22 @@ from django.urls import reverse
 from articles import workflow
 from articles.models import Citation, ReviewEvent, Revision, Source, SourceVersion
 from articles.source_changes import record_source_change
+from tests.articles.source_helpers import GUIDELINE_NAME, approved, new_edition
 from tests.factories import (
     EDITORS,
     REVIEWERS,
     CitationFactory,
     SourceFactory,
     UserFactory,
-    editor,
-    reviewer,
     revision_with_content,
 )
-from tests.pages import text_of
+from tests.pages import said
 
 pytestmark = pytest.mark.django_db
 State = Revision.State
 Change = SourceVersion.Change
 
-GUIDELINE_NAME = "American Academy of Dermatology acne guideline"
 NOTE = "AAD published the 2026 update; the dosing section was rewritten."
-
-
-def said(response):
-    """The visible text, without the space a closing tag leaves before punctuation."""
-    return re.sub(r" ([.,;:)])", r"\1", text_of(response))
-
-
-@pytest.fixture
-def people():
-    return {
-        "author": editor(email="author@example.com"),
-        "recorder": editor(email="recorder@example.com", first_name="Rita", last_name="Recorder"),
-        "checker": reviewer(email="checker@example.com"),
-        "second_checker": reviewer(
-            email="second.checker@example.com", display_name="Dr. Sam Second", credentials="MD"
-        ),
-    }
-
-
-@pytest.fixture
-def guideline():
-    return SourceFactory(
-        key="aad-2024",
-        kind=Source.Kind.GUIDELINE,
-        short_name=GUIDELINE_NAME,
-        authors="Reynolds RV, Yeung H",
-        title="Guidelines of care for the management of acne vulgaris",
-        publisher="J Am Acad Dermatol",
-        year=2024,
-        volume="90(5)",
-        pages="1006.e1-1006.e30",
-        doi="10.1016/j.jaad.2023.12.017",
-        edition="2024 edition",
-        published_on=datetime.date(2024, 1, 30),
-        url="https://www.aad.org/acne-guideline",
-    )
-
-
-def approved(people, sources, **fields):
-    revision = revision_with_content(
-        sources=sources, state=State.SUBMITTED, author=people["author"], **fields
-    )
-    workflow.start_review(revision, people["checker"])
-    workflow.approve(revision, people["checker"], "Checked.")
-    revision.refresh_from_db()
-    return revision
-
-
-def new_edition(source, user, note=NOTE):
-    return record_source_change(
-        source,
-        user,
-        Change.NEW_EDITION,
-        note,
-        edition="2026 update",
-        published_on=datetime.date(2026, 3, 1),
-    )
 
 
 def record_url(source, kind):
@@ -285,7 +226,7 @@ def test_the_review_page_shows_why_a_revision_is_flagged(
     client, people, guideline, django_assert_max_num_queries
 ):
     live = approved(people, [guideline, SourceFactory(), SourceFactory()])
-    new_edition(guideline, people["recorder"])
+    new_edition(guideline, people["recorder"], note=NOTE)
     client.force_login(people["second_checker"])
     url = reverse("admin:articles_revision_review", args=[live.pk])
     with django_assert_max_num_queries(16):
@@ -420,7 +361,7 @@ def test_reviewers_but_not_the_recorder_get_one_recheck_email_each(
     approved(people, [SourceFactory()])  # not citing it: no email about it
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        new_edition(guideline, both)
+        new_edition(guideline, both, note=NOTE)
     assert mail.outbox == []  # nothing before the commit
     for callback in callbacks:
         callback()

@@ -3,7 +3,6 @@ a draft, re-checks that saw every change, stale source-change forms, article adm
 approval, pages that read the shown revision, one notice per source, links refused at save,
 holders who lost the reviewer role, and the upgrade that leaves one revision in progress."""
 
-import datetime
 import re
 
 import pytest
@@ -14,9 +13,16 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from articles import workflow
-from articles.models import Article, ReviewEvent, Revision, SavedArticle, Source, SourceVersion
+from articles.models import Article, ReviewEvent, Revision, SavedArticle, SourceVersion
 from articles.models.article import add_months
 from articles.source_changes import record_source_change
+from tests.articles.source_helpers import (
+    GUIDELINE_NAME,
+    OLD_DOI,
+    approved,
+    long_date,
+    new_edition,
+)
 from tests.factories import (
     REVIEWERS,
     SourceFactory,
@@ -25,69 +31,13 @@ from tests.factories import (
     reviewer,
     revision_with_content,
 )
-from tests.pages import text_of
+from tests.pages import said
 
 pytestmark = pytest.mark.django_db
 State = Revision.State
 Change = SourceVersion.Change
 
-GUIDELINE_NAME = "American Academy of Dermatology acne guideline"
-OLD_DOI = "10.1016/j.jaad.2023.12.017"
 NEW_DOI = "10.1016/j.jaad.2024.01.001"
-
-
-def said(response):
-    """The visible text, without the space a closing tag leaves before punctuation."""
-    return re.sub(r" ([.,;:)])", r"\1", text_of(response))
-
-
-def long_date(day):
-    return f"{day:%B} {day.day}, {day.year}"
-
-
-@pytest.fixture
-def people():
-    return {
-        "author": editor(email="author@example.com"),
-        "recorder": editor(email="recorder@example.com", first_name="Rita", last_name="Recorder"),
-        "corrector": editor(
-            email="corrector@example.com", first_name="Cory", last_name="Corrector"
-        ),
-        "checker": reviewer(email="checker@example.com"),
-        "second_checker": reviewer(
-            email="second.checker@example.com", display_name="Dr. Sam Second", credentials="MD"
-        ),
-    }
-
-
-@pytest.fixture
-def guideline():
-    return SourceFactory(
-        key="aad-2024",
-        kind=Source.Kind.GUIDELINE,
-        short_name=GUIDELINE_NAME,
-        authors="Reynolds RV, Yeung H",
-        title="Guidelines of care for the management of acne vulgaris",
-        publisher="J Am Acad Dermatol",
-        year=2024,
-        volume="90(5)",
-        pages="1006.e1-1006.e30",
-        doi=OLD_DOI,
-        edition="2024 edition",
-        published_on=datetime.date(2024, 1, 30),
-        url="https://www.aad.org/acne-guideline",
-    )
-
-
-def approved(people, sources=(), **fields):
-    """An approved (live) revision 1 of a new article citing `sources`."""
-    revision = revision_with_content(
-        sources=sources, state=State.SUBMITTED, author=people["author"], **fields
-    )
-    workflow.start_review(revision, people["checker"])
-    workflow.approve(revision, people["checker"], "Checked.")
-    revision.refresh_from_db()
-    return revision
 
 
 def approve_new_revision(article, people, **content):
@@ -102,16 +52,6 @@ def approve_new_revision(article, people, **content):
     workflow.approve(draft, people["second_checker"], "Checked again.")
     draft.refresh_from_db()
     return draft
-
-
-def new_edition(source, user, **fields):
-    return record_source_change(
-        source,
-        user,
-        Change.NEW_EDITION,
-        "AAD published the 2026 update.",
-        **{"edition": "2026 update", "published_on": datetime.date(2026, 3, 1), **fields},
-    )
 
 
 def _value(field):

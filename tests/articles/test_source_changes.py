@@ -10,71 +10,27 @@ from django.utils import timezone
 from articles import workflow
 from articles.models import Citation, ReviewEvent, Revision, Source, SourceVersion
 from articles.source_changes import record_source_change
+from tests.articles.source_helpers import (
+    EDITION_NOTE,
+    GUIDELINE_NAME,
+    NEW_EDITION,
+    approved,
+    long_date,
+    new_edition,
+)
 from tests.factories import (
     EDITORS,
     REVIEWERS,
     CitationFactory,
     SourceFactory,
     UserFactory,
-    editor,
-    reviewer,
     revision_with_content,
 )
-from tests.pages import text_of
+from tests.pages import said
 
 pytestmark = pytest.mark.django_db
 State = Revision.State
 Change = SourceVersion.Change
-
-GUIDELINE_NAME = "American Academy of Dermatology acne guideline"
-NEW_EDITION = {"edition": "2026 update", "published_on": datetime.date(2026, 3, 1)}
-EDITION_NOTE = "AAD published the 2026 update on its site; dosing section rewritten."
-
-
-def long_date(day):
-    return f"{day:%B} {day.day}, {day.year}"
-
-
-@pytest.fixture
-def people():
-    return {
-        "author": editor(email="author@example.com"),
-        "recorder": editor(email="recorder@example.com", first_name="Rita", last_name="Recorder"),
-        "checker": reviewer(email="checker@example.com"),
-        "second_checker": reviewer(
-            email="second.checker@example.com", display_name="Dr. Sam Second", credentials="MD"
-        ),
-    }
-
-
-@pytest.fixture
-def guideline():
-    return SourceFactory(
-        key="aad-2024",
-        kind=Source.Kind.GUIDELINE,
-        short_name=GUIDELINE_NAME,
-        authors="Reynolds RV, Yeung H",
-        title="Guidelines of care for the management of acne vulgaris",
-        publisher="J Am Acad Dermatol",
-        year=2024,
-        volume="90(5)",
-        pages="1006.e1-1006.e30",
-        doi="10.1016/j.jaad.2023.12.017",
-        edition="2024 edition",
-        published_on=datetime.date(2024, 1, 30),
-        url="https://www.aad.org/acne-guideline",
-    )
-
-
-def approved(people, sources, **fields):
-    """An approved (live) revision of a new article citing `sources`."""
-    revision = revision_with_content(
-        sources=sources, state=State.SUBMITTED, author=people["author"], **fields
-    )
-    workflow.start_review(revision, people["checker"])
-    workflow.approve(revision, people["checker"], "Checked.")
-    revision.refresh_from_db()
-    return revision
 
 
 def new_revision(revision, people, change_summary="Updated."):
@@ -93,19 +49,10 @@ def references_html(response):
     return re.search(r'<section class="references".*?</section>', html, re.S)[0]
 
 
-def said(response):
-    """The visible text, without the space a closing tag leaves before punctuation."""
-    return re.sub(r" ([.,;:)])", r"\1", text_of(response))
-
-
 def page(client, revision):
     response = client.get(revision.article.get_absolute_url())
     assert response.status_code == 200
     return response
-
-
-def new_edition(source, user, note=EDITION_NOTE, **fields):
-    return record_source_change(source, user, Change.NEW_EDITION, note, **{**NEW_EDITION, **fields})
 
 
 # 1. Editing a source never changes an approved page. ------------------------------------------
