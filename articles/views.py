@@ -13,6 +13,7 @@ from django_htmx.http import push_url
 from accounts.preferences import remember_audience, saved_audience
 
 from .models import Article, Audience, SavedArticle
+from .sitemaps import page_meta
 
 
 @require_safe
@@ -62,10 +63,12 @@ def article_detail(request, slug):
         if not request.htmx:
             return redirect(audience_url)
 
+    # With the approver the page's structured data names (no query of its own).
+    revisions = article.revisions.select_related("approved_by")
     if preview_number:
-        revision = get_object_or_404(article.revisions, number=preview_number)
+        revision = get_object_or_404(revisions, number=preview_number)
     else:
-        revision = article.shown_revision()
+        revision = revisions.shown_first().first()  # Article.shown_revision()
         if revision is None:  # Sent back between the two queries: no longer public.
             raise Http404("No such article.")
     variant = (
@@ -87,6 +90,10 @@ def article_detail(request, slug):
         "is_saved": request.user.is_authenticated
         and SavedArticle.objects.filter(user=request.user, article=article).exists(),
     }
+    if not partial:  # The <head>: canonical address, Open Graph, JSON-LD (reuses the citations).
+        context["seo"] = page_meta(
+            article, revision, audience, context["citations"], preview=bool(preview_number)
+        )
     template = "articles/article_detail.html"
     response = render(request, f"{template}#variant" if partial else template, context)
     if partial and request.method == "POST":

@@ -1,8 +1,11 @@
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.http import HttpResponse
-from django.urls import include, path
+from django.shortcuts import render
+from django.urls import include, path, reverse
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from articles.sitemaps import ArticleSitemap
@@ -10,6 +13,13 @@ from articles.sitemaps import ArticleSitemap
 
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_safe
+def robots_txt(request):
+    """Crawl everything public; staff and account pages stay out. Names the sitemap."""
+    context = {"sitemap_url": settings.SITE_URL + reverse("sitemap")}
+    return render(request, "robots.txt", context, content_type="text/plain; charset=utf-8")
 
 
 # Staff sign in through allauth like everyone else: the admin has no weaker login of its own.
@@ -27,5 +37,6 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": {"articles": ArticleSitemap}}, name="sitemap"),
+    path("robots.txt", robots_txt, name="robots"),
     path("healthz", healthz, name="healthz"),
 ]
