@@ -7,3 +7,80 @@ document.addEventListener("textSizeChanged", (event) => {
     document.documentElement.classList.add(`text-${size}`);
   }
 });
+
+// The reading-level selector (templates/articles/article_detail.html, `data-audience-selector`).
+// Without JavaScript it is a plain form; these only improve the htmx version.
+(() => {
+  const FEEDBACK_SECONDS = 5;
+  let feedbackTimer = null;
+
+  const shownAudience = () => {
+    const variant = document.getElementById("variant");
+    return variant ? variant.dataset.audience : "";
+  };
+
+  // Give the history entry the page opened with its `?audience=`, so Back from a swapped
+  // version returns to the version first shown (the server would otherwise pick the reader's
+  // choice, which the swap just changed). The `htmx: true` state makes htmx restore the entry
+  // from the server on popstate, as it does for the entries it pushes itself.
+  const recordShownAudience = () => {
+    const slug = shownAudience();
+    if (!slug || !document.querySelector("[data-audience-selector]")) return;
+    const url = new URL(window.location.href);
+    if (url.searchParams.get("audience") === slug) return;
+    url.searchParams.set("audience", slug);
+    window.history.replaceState({ ...(window.history.state || {}), htmx: true }, "", url);
+  };
+
+  // Links marked `data-next-follows-location` (e.g. "Sign in to save") return the reader to
+  // the URL they are on now, version included, even after a swap changed it.
+  const updateNextLinks = () => {
+    const here = window.location.pathname + window.location.search;
+    for (const link of document.querySelectorAll("a[data-next-follows-location]")) {
+      const url = new URL(link.href, window.location.href);
+      url.searchParams.set("next", here);
+      link.href = url.pathname + url.search + url.hash;
+    }
+  };
+
+  // A visible "Now showing the … version." next to the selector for a few seconds after a
+  // swap (the text below may be out of sight). Focus stays on the radio; the polite live
+  // region still announces the change for screen readers.
+  const confirmSwap = (form) => {
+    const feedback = form.querySelector("[data-selector-feedback]");
+    const slug = CSS.escape(shownAudience());
+    const radio = form.querySelector(`input[name="audience"][value="${slug}"]`);
+    const label = radio && radio.closest("label").querySelector(".choice-label");
+    if (!feedback || !label) return;
+    feedback.textContent = `Now showing the ${label.textContent.trim().toLowerCase()} version.`;
+    feedback.hidden = false;
+    // On a desktop the selector often ends at the bottom of the window: bring the
+    // confirmation into view with the least scrolling, which keeps the radio in view too.
+    const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    feedback.scrollIntoView({ block: "nearest", behavior: still ? "auto" : "smooth" });
+    clearTimeout(feedbackTimer);
+    feedbackTimer = setTimeout(() => {
+      feedback.hidden = true;
+    }, FEEDBACK_SECONDS * 1000);
+  };
+
+  // `detail.elt` is the element that settled (the new #variant, the announcer); the form that
+  // asked is `requestConfig.elt`.
+  document.addEventListener("htmx:afterSettle", (event) => {
+    const form = event.detail && event.detail.requestConfig && event.detail.requestConfig.elt;
+    const settled = event.detail && event.detail.elt;
+    if (
+      form instanceof Element &&
+      form.matches("[data-audience-selector]") &&
+      settled instanceof Element &&
+      settled.id === "variant"
+    ) {
+      confirmSwap(form);
+    }
+  });
+  for (const name of ["htmx:pushedIntoHistory", "htmx:replacedInHistory", "htmx:historyRestore"]) {
+    document.addEventListener(name, updateNextLinks);
+  }
+  recordShownAudience();
+  updateNextLinks();
+})();
