@@ -5,7 +5,11 @@ print the stored result.
 
 A citation marker is one or more numbers in square brackets right after a claim: `[3]` or
 `[2, 5]`. The numbers are positions in the revision's reference list; each becomes a link to
-`#ref-<n>` in that list.
+`#ref-<n>` in that list, with an id naming that citation: `cite-<n>-<k>` for the k-th time the
+text cites reference n (so `cite-3-1` is the first, the one its reference's "Back to the text"
+link returns to). `render_variant` numbers them, so they are unique within one rendered text;
+the sanitizer lets the pattern through on any link, so an editor typing one in raw HTML can at
+worst move where a back link lands (the first of two equal ids wins), never add anything seen.
 
 The sanitizer is an explicit allow-list (editors are not trusted to write HTML):
 
@@ -15,7 +19,8 @@ The sanitizer is an explicit allow-list (editors are not trusted to write HTML):
   nh3 keeps its default generic attributes (`title`, `lang`) on every tag;
 - values (`_filter_attribute`): `href` must be an http(s) address with a host, a `mailto:`
   address, or an in-page `#ref-<n>`; `aria-label` must read `Reference <n>`; `class` is
-  reduced to `cite` (the only class the renderer adds) or dropped;
+  reduced to `cite` (the only class the renderer adds) or dropped; `id` (links only) must read
+  `cite-<n>-<k>`;
 - every link gets `rel="noopener noreferrer"`, and comments are stripped.
 
 So nothing an editor writes can hide text from readers (`hidden`, `style`, `class`,
@@ -33,6 +38,7 @@ import nh3
 CITATION_MARKER = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\](?![(\[:])")
 CITATION_HREF = re.compile(r"#ref-\d{1,3}")
 CITATION_LABEL = re.compile(r"Reference \d{1,3}")
+CITATION_ID = re.compile(r"cite-\d{1,3}-\d{1,4}")
 CITATION_CLASS = "cite"
 LINK_REL = "noopener noreferrer"
 
@@ -55,7 +61,7 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {
     "*": set(),
-    "a": {"href", "class", "aria-label"},
+    "a": {"href", "class", "aria-label", "id"},
     "sup": {"class"},
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
@@ -82,6 +88,8 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
         return value if CITATION_LABEL.fullmatch(value) else None
     if attribute == "class":
         return CITATION_CLASS if CITATION_CLASS in value.split() else None
+    if attribute == "id":
+        return value if CITATION_ID.fullmatch(value) else None
     return value  # rel, which nh3 sets itself from `link_rel`
 
 
@@ -94,12 +102,31 @@ def citation_numbers(text: str) -> list[int]:
     ]
 
 
-def _marker_to_html(match: re.Match) -> str:
-    numbers = [int(n) for n in match.group(1).split(",")]
-    links = ", ".join(
-        f'<a class="cite" href="#ref-{n}" aria-label="Reference {n}">{n}</a>' for n in numbers
-    )
-    return f'<sup class="cite">[{links}]</sup>'
+def citation_id(number: int, occurrence: int) -> str:
+    """The id of the `occurrence`-th (from 1) citation of reference `number` in a text."""
+    return f"cite-{number}-{occurrence}"
+
+
+class _MarkerToHtml:
+    """Replaces citation markers one by one, counting each reference's citations."""
+
+    def __init__(self, with_ids: bool):
+        self.with_ids = with_ids
+        self.seen: dict[int, int] = {}
+
+    def link(self, number: int) -> str:
+        id_attribute = ""
+        if self.with_ids:
+            self.seen[number] = self.seen.get(number, 0) + 1
+            id_attribute = f' id="{citation_id(number, self.seen[number])}"'
+        return (
+            f'<a class="cite" href="#ref-{number}"{id_attribute}'
+            f' aria-label="Reference {number}">{number}</a>'
+        )
+
+    def __call__(self, match: re.Match) -> str:
+        links = ", ".join(self.link(int(n)) for n in match.group(1).split(","))
+        return f'<sup class="cite">[{links}]</sup>'
 
 
 def sanitize(html: str) -> str:
@@ -115,9 +142,13 @@ def sanitize(html: str) -> str:
     )
 
 
-def render_variant(text: str) -> str:
-    """Render a variant's Markdown to HTML that is safe to print as-is."""
-    with_links = CITATION_MARKER.sub(_marker_to_html, text)
+def render_variant(text: str, *, citation_ids: bool = True) -> str:
+    """Render a variant's Markdown to HTML that is safe to print as-is.
+
+    `citation_ids=False` leaves the citation links without ids: for a text shown on the same
+    page as a variant (the key facts), whose ids would otherwise repeat the variant's.
+    """
+    with_links = CITATION_MARKER.sub(_MarkerToHtml(citation_ids), text)
     html = markdown.markdown(with_links, extensions=["sane_lists"], output_format="html")
     return sanitize(html)
 

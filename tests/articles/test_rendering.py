@@ -1,6 +1,6 @@
 import pytest
 
-from articles.rendering import citation_numbers, render_variant
+from articles.rendering import citation_numbers, render_variant, sanitize
 
 
 def test_markdown_becomes_html_with_headings_and_lists():
@@ -66,9 +66,11 @@ def test_word_diff_shows_a_changed_link_address():
 
 def test_the_renderers_own_citation_markup_survives_the_sanitizer_unchanged():
     assert render_variant("Claim [3].") == (
-        '<p>Claim <sup class="cite">[<a class="cite" href="#ref-3" aria-label="Reference 3"'
-        ' rel="noopener noreferrer">3</a>]</sup>.</p>'
+        '<p>Claim <sup class="cite">[<a class="cite" href="#ref-3" id="cite-3-1"'
+        ' aria-label="Reference 3" rel="noopener noreferrer">3</a>]</sup>.</p>'
     )
+    html = render_variant("Claim [3, 4] and [3].")
+    assert sanitize(html) == html
 
 
 def test_a_link_title_from_markdown_is_stripped_so_the_output_is_unchanged():
@@ -192,3 +194,69 @@ def test_embedded_and_active_content_is_removed_and_fallback_text_shows(source, 
         assert text not in html, text
     assert visible in html
     assert "<p>Before.</p>" in html and "<p>After.</p>" in html
+
+
+def test_each_citation_gets_an_id_unique_in_the_text_numbered_per_reference():
+    import re
+
+    html = render_variant("A [3]. B [2, 3].\n\n- C [3]\n- D [12, 2]")
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert ids == ["cite-3-1", "cite-2-1", "cite-3-2", "cite-3-3", "cite-12-1", "cite-2-2"]
+    assert len(set(ids)) == len(ids)
+    # Each id sits on the link to its own reference.
+    for number, occurrence in re.findall(r'href="#ref-(\d+)" id="cite-(\d+)-\d+"', html):
+        assert number == occurrence
+
+
+def test_a_text_shown_beside_a_variant_can_leave_its_citations_without_ids():
+    html = render_variant("Answer [3].", citation_ids=False)
+    assert "id=" not in html
+    assert 'href="#ref-3"' in html and 'aria-label="Reference 3"' in html
+
+
+def test_every_rendering_counts_from_one_again():
+    assert render_variant("A [1].") == render_variant("A [1].")
+    assert 'id="cite-1-1"' in render_variant("A [1].")
+
+
+@pytest.mark.parametrize(
+    "source, kept",
+    [
+        ('<a class="cite" href="#ref-2" id="cite-2-7">2</a>', 'id="cite-2-7"'),
+        ('<a href="https://e.org" id="cite-1-1">e</a>', 'id="cite-1-1"'),
+        ('<a href="https://e.org" id="ref-1">e</a>', None),
+        ('<a href="https://e.org" id="cite-1">e</a>', None),
+        ('<a href="https://e.org" id="cite-1-1 x">e</a>', None),
+        ('<a href="https://e.org" id="main">e</a>', None),
+        ('<a href="https://e.org" id="cite-1234-1">e</a>', None),
+        ('<sup id="cite-1-1">1</sup>', None),
+        ('<p id="cite-1-1">p</p>', None),
+        ('<h2 id="cite-1-1">h</h2>', None),
+    ],
+)
+def test_only_citation_ids_survive_and_only_on_links(source, kept):
+    html = render_variant(source)
+    if kept:
+        assert kept in html
+    else:
+        assert "id=" not in html, html
+
+
+def test_citation_ids_do_not_show_in_the_review_diff():
+    """Readers never see the ids, and adding an earlier citation renumbers the later ones."""
+    from articles.diff import has_changes, readable_text, word_diff
+
+    with_ids, without = (
+        render_variant("A [3]. B [3, 4]."),
+        render_variant("A [3]. B [3, 4].", citation_ids=False),
+    )
+    assert not has_changes(without, with_ids)
+    assert readable_text(with_ids) == "A [3]. B [3, 4]."
+    old, new = render_variant("A. B [3]."), render_variant("A [3]. B [3].")
+    assert word_diff(old, new) == "A <ins>[3]</ins>. B [3]."
+    # An id on a citation that names another reference is a forgery, and shows.
+    forged = render_variant(
+        'A <sup class="cite">[<a class="cite" href="#ref-3" '
+        'id="cite-4-1" aria-label="Reference 3">3</a>]</sup>.'
+    )
+    assert "[id: cite-4-1]" in word_diff(with_ids, forged)
