@@ -137,6 +137,17 @@ SOURCES = {
         "doi": "10.5114/ada.2025.153322",
         "pmid": "41001139",
     },
+    "mayo-micromedex": {
+        "short_name": "Mayo Clinic drug information on isotretinoin",
+        "kind": "drug_information",
+        "authors": "",
+        "title": "Isotretinoin (oral route): precautions. Drug information provided by Merative "
+        "Micromedex",
+        "publisher": "Mayo Clinic",
+        "year": None,
+        "url": "https://www.mayoclinic.org/drugs-supplements/isotretinoin-oral-route/precautions/"
+        "drg-20068178",
+    },
     "strauss-1984": {
         "short_name": "Strauss 1984 dose-response study",
         "kind": "trial",
@@ -174,6 +185,7 @@ ARTICLES = [
             "dhaked-2016",
             "lin-2025",
             "strauss-1984",
+            "mayo-micromedex",
         ],
     },
     {
@@ -182,18 +194,48 @@ ARTICLES = [
         "summary": "No. Isotretinoin can harm an unborn baby at any dose, so the same pregnancy "
         "precautions apply however small the dose is.",
         "state": "submitted",
-        "citations": ["fda-ipledge", "ema-retinoids-2018", "lin-2025"],
+        "citations": [
+            "fda-ipledge",
+            "ema-retinoids-2018",
+            "mayo-micromedex",
+            "lee-2011",
+            "agarwal-2011",
+            "lin-2025",
+            "rademaker-2014",
+            "dhaked-2016",
+            "cochrane-2018",
+            "amichai-2006",
+        ],
     },
     {
         "slug": "isotretinoin-5-mg-for-mild-adult-acne",
         "title": "Can a very low daily dose of isotretinoin help mild acne in adults?",
-        "summary": "One small trial found that 5 mg a day helped adults with mild acne. What "
+        "summary": "One trial found that 5 mg a day helped adults with mild acne. What "
         "that study shows, and what it does not.",
         "state": "under_review",
-        "citations": ["rademaker-2014", "cochrane-2018", "fda-ipledge"],
+        "citations": [
+            "rademaker-2014",
+            "fda-ipledge",
+            "ema-retinoids-2018",
+            "mayo-micromedex",
+            "aad-2024",
+            "cochrane-2018",
+            "lee-2011",
+            "strauss-1984",
+        ],
     },
 ]
 
 
 def variant_text(slug: str, audience_slug: str) -> str:
     return (CONTENT_DIR / slug / f"{audience_slug}.md").read_text(encoding="utf-8")
+
+
+def key_facts(slug: str) -> dict:
+    """The article's key facts: the one-sentence answer and the pregnancy callout."""
+    return {
+        "answer": (CONTENT_DIR / slug / "answer.md").read_text(encoding="utf-8").strip(),
+        "pregnancy_warning": (CONTENT_DIR / slug / "pregnancy.md")
+        .read_text(encoding="utf-8")
+        .strip(),
+    }
