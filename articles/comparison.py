@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.utils.html import escape
 
-from .diff import word_diff
+from .diff import has_changes, word_diff
 from .models import SourceVersion
 
 
@@ -26,17 +26,29 @@ class ReferenceChange:
 class Comparison:
     title_diff: str = ""
     summary_diff: str = ""
+    answer_diff: str = ""
+    pregnancy_diff: str = ""
     references: list[ReferenceChange] = field(default_factory=list)
 
     @property
     def has_changes(self):
-        return bool(self.title_diff or self.summary_diff or self.references)
+        return bool(
+            self.title_diff
+            or self.summary_diff
+            or self.answer_diff
+            or self.pregnancy_diff
+            or self.references
+        )
 
 
 def _text_diff(old, new):
     if old == new:
         return ""
     return word_diff(f"<p>{escape(old)}</p>", f"<p>{escape(new)}</p>")
+
+
+def _html_diff(old, new):
+    return word_diff(old, new) if has_changes(old, new) else ""
 
 
 def _citations(revision):
@@ -77,5 +89,7 @@ def compare(old, new) -> Comparison:
     return Comparison(
         title_diff=_text_diff(old.title, new.title),
         summary_diff=_text_diff(old.summary, new.summary),
+        answer_diff=_html_diff(old.answer_html, new.answer_html),
+        pregnancy_diff=_html_diff(old.pregnancy_warning_html, new.pregnancy_warning_html),
         references=references,
     )

@@ -11,9 +11,10 @@ Compares what readers get: the sanitized HTML as stored (not the Markdown source
 - after every link that is not a canonical citation, notes spelling out its attributes:
   `[link: https://…]` (or `[link without address]`) and e.g. `[aria-label: Reference 4]`. A
   canonical citation is `<a class="cite" href="#ref-N" aria-label="Reference N">N</a>` (with
-  the sanitizer's `rel`), exactly what `rendering` writes for a marker; it gets no notes, so
-  citations do not clutter the diff, while a forged one (label, address and number
-  disagreeing, or a class missing) shows its attributes.
+  the sanitizer's `rel`, and an `id="cite-N-K"` or none), exactly what `rendering` writes for
+  a marker; it gets no notes, so citations do not clutter the diff (nor do their ids, which
+  readers do not see), while a forged one (label, address and number disagreeing, or a class
+  missing) shows its attributes.
 
 `has_changes` compares the token streams, so it reports any difference in text, formatting,
 block structure, link address or surviving attribute; only differences readers cannot see
@@ -132,7 +133,10 @@ def _text_of(element) -> str:
 
 
 def _is_canonical_citation(element: _Element) -> bool:
-    """Exactly what `rendering` writes for citation number N, with the link text N."""
+    """Exactly what `rendering` writes for citation number N, with the link text N.
+
+    Its id (`cite-N-K`, the K-th citation of N) is left out: readers do not see it, and it
+    changes whenever an earlier citation of N is added or removed."""
     number = _text_of(element).strip()
     canonical = {
         "aria-label": f"Reference {number}",
@@ -140,7 +144,10 @@ def _is_canonical_citation(element: _Element) -> bool:
         "href": f"#ref-{number}",
         "rel": LINK_REL,
     }
-    return bool(CITATION_NUMBER.fullmatch(number)) and dict(element.attrs) == canonical
+    attrs = dict(element.attrs)
+    if re.fullmatch(rf"cite-{re.escape(number)}-\d{{1,4}}", attrs.get("id", "")):
+        del attrs["id"]
+    return bool(CITATION_NUMBER.fullmatch(number)) and attrs == canonical
 
 
 def _link_notes(element: _Element) -> list[str]:

@@ -110,6 +110,8 @@ class RevisionFactory(factory.django.DjangoModelFactory):
     article = factory.SubFactory(ArticleFactory)
     title = factory.LazyAttribute(lambda r: r.article.title)
     summary = factory.LazyAttribute(lambda r: r.article.summary)
+    answer = "A short answer for readers."
+    pregnancy_warning = "Pregnancy must be prevented at any dose."
     change_summary = "First version."
     state = Revision.State.DRAFT
 

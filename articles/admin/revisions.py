@@ -108,6 +108,8 @@ class RevisionAdmin(admin.ModelAdmin):
         "state_label",
         "title",
         "summary",
+        "answer",
+        "pregnancy_warning",
         "change_summary",
         "author",
         "assigned_reviewer",

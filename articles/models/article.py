@@ -190,7 +190,9 @@ class Revision(models.Model):
     EDITABLE_STATES = (State.DRAFT, State.CHANGES_REQUESTED)
     OPEN_STATES = (State.DRAFT, State.SUBMITTED, State.UNDER_REVIEW, State.CHANGES_REQUESTED)
     # What an editor writes on the revision itself (its variants and citations are inlines).
-    CONTENT_FIELDS = ("title", "summary", "change_summary")
+    CONTENT_FIELDS = ("title", "summary", "answer", "pregnancy_warning", "change_summary")
+    # Derived HTML, rendered from the Markdown fields at save.
+    RENDERED_FIELDS = {"answer": "answer_html", "pregnancy_warning": "pregnancy_warning_html"}
     # The steps readers see, in order.
     REVIEW_STEPS = (State.SUBMITTED, State.UNDER_REVIEW, State.APPROVED)
 
@@ -221,6 +223,22 @@ class Revision(models.Model):
     summary = models.TextField(
         max_length=600, help_text="One or two sentences: the index and the page's description."
     )
+    answer = models.TextField(
+        "key facts: the answer",
+        blank=True,
+        max_length=400,
+        help_text="The answer in one plain sentence, first thing readers see. Cite as in the "
+        "text: [1]. Required to submit.",
+    )
+    answer_html = models.TextField(editable=False, blank=True)
+    pregnancy_warning = models.TextField(
+        "key facts: important, pregnancy",
+        blank=True,
+        max_length=800,
+        help_text="Two to four short sentences: contraception from 1 month before to 1 month "
+        "after, the pregnancy tests, and to stop and call at once. Required to submit.",
+    )
+    pregnancy_warning_html = models.TextField(editable=False, blank=True)
     change_summary = models.TextField(
         blank=True, help_text="What changed and why. Required to submit for review."
     )
@@ -280,6 +298,15 @@ class Revision(models.Model):
         return f"{self.article} — revision {self.number}"
 
     def save(self, *args, **kwargs):
+        for source_field, html_field in self.RENDERED_FIELDS.items():
+            # No citation ids: the variant's text owns them (references link back to it).
+            setattr(
+                self, html_field, render_variant(getattr(self, source_field), citation_ids=False)
+            )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            rendered = {self.RENDERED_FIELDS[f] for f in update_fields if f in self.RENDERED_FIELDS}
+            kwargs["update_fields"] = {*update_fields, *rendered}
         if not self.number:
             last = Revision.objects.filter(article=self.article_id).aggregate(models.Max("number"))
             self.number = (last["number__max"] or 0) + 1

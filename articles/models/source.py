@@ -21,6 +21,7 @@ class ReferenceDetails(models.Model):
         SYSTEMATIC_REVIEW = "systematic_review", "Systematic review"
         TRIAL = "trial", "Trial"
         REGULATOR = "regulator", "Regulator"
+        DRUG_INFORMATION = "drug_information", "Drug information"
 
     class Status(models.TextChoices):
         CURRENT = "current", "Current"

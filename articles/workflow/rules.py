@@ -199,12 +199,20 @@ def _submit_refusal(revision, user):
         return "Only editors can submit revisions for review."
     if not revision.title.strip() or not revision.summary.strip():
         return "Write the title and the summary before submitting."
+    if not revision.answer.strip() or not revision.pregnancy_warning.strip():
+        return "Write the key facts (the answer and the pregnancy warning) before submitting."
     missing = set(Audience.objects.values_list("label", flat=True)) - set(
         revision.variants.values_list("audience__label", flat=True)
     )
     if missing:
         return f"Write every version before submitting; missing: {', '.join(sorted(missing))}."
     count = revision.citations.count()
+    for label, text in (("answer", revision.answer), ("pregnancy", revision.pregnancy_warning)):
+        if unknown := sorted({n for n in citation_numbers(text) if n > count}):
+            return (
+                f"The key facts ({label}) cite {', '.join(f'[{n}]' for n in unknown)}, but the "
+                f"reference list has {count} source{'s' if count != 1 else ''}."
+            )
     for variant in revision.variants.select_related("audience"):
         unknown = sorted({n for n in citation_numbers(variant.body_markdown) if n > count})
         if unknown:

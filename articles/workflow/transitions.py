@@ -345,6 +345,8 @@ def start_revision(article, user, change_summary=""):
                 change_summary=change_summary,
                 title=base.title if base else article.title,
                 summary=base.summary if base else article.summary,
+                answer=base.answer if base else "",
+                pregnancy_warning=base.pregnancy_warning if base else "",
             )
             revision.contributors.add(user)
             if base:

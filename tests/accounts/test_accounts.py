@@ -171,7 +171,7 @@ def test_saving_an_article_and_the_saved_list(client, article, django_assert_num
     assert "Saved to your account." in body  # announced
     assert SavedArticle.objects.filter(user=reader, article=article).exists()
     page = text_of(client.get(reverse("accounts:home")))
-    assert article.title in page and "Pending review: Submitted" in page
+    assert article.title in page and "Not yet checked by a doctor" in page
     assert "Not reviewed yet" in page
 
     plain = client.post(save_url)  # the same button without JavaScript: removes it again
@@ -284,7 +284,7 @@ def test_account_pages_query_counts_do_not_grow_with_saved_articles(
         )
     with django_assert_max_num_queries(5):  # session, user, saved, their states, messages
         page = client.get(reverse("accounts:home"))
-    assert text_of(page).count("Pending review: Submitted") == 6
+    assert text_of(page).count("Not yet checked by a doctor") == 6
     with django_assert_max_num_queries(4):
         client.get(reverse("accounts:preferences"))
     with django_assert_max_num_queries(12):

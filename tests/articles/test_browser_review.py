@@ -57,7 +57,7 @@ def test_demo_reviewer_starts_review_approves_and_readers_see_it(page, demo_arti
     page.goto(article.get_absolute_url())
     expect(page.locator('[aria-current="step"]')).to_contain_text("Approved")
     expect(page.locator(".trust")).to_contain_text(
-        "Medically reviewed by Dr. Demo Reviewer, MD, FAAD on"
+        "Medically reviewed: checked by Dr. Demo Reviewer, MD, FAAD on"
     )
     expect(page.locator(".meta")).to_contain_text("Next review due")
     expect(page.get_by_text("pending human review")).to_have_count(0)

@@ -74,7 +74,7 @@ def test_a_new_guideline_edition_sends_the_article_back_and_a_reviewer_clears_it
     reader.goto(article.get_absolute_url())
     expect(reader.get_by_role("heading", level=1)).to_have_text(approved_title)
     expect(reader.locator(".notice-recheck")).to_have_text(NOTICE)
-    expect(reader.locator(".trust")).to_contain_text("Medically reviewed by Dr. Demo Reviewer")
+    expect(reader.locator(".trust")).to_contain_text("checked by Dr. Demo Reviewer")
     expect(reader.locator("#ref-1")).not_to_contain_text("2026 update")
     shoot(reader, "reader-notice-desktop")
     reader.set_viewport_size({"width": 390, "height": 844})

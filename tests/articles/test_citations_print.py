@@ -317,11 +317,6 @@ def test_a_link_in_the_text_prints_its_address(browser, live_server):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason="templates/articles/_print_line.html is not yet included at the top of #variant in "
-    "articles/article_detail.html (the lead adds it; then drop this marker)",
-)
 def test_the_review_line_prints_and_follows_the_chosen_version(page, demo_article):
     revision = demo_article.shown_revision()
     checked = (

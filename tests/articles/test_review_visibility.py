@@ -39,6 +39,8 @@ def test_approved_page_names_the_reviewer_and_the_dates(client, approved):
     trust = f"Medically reviewed by Dr. Rowan Reviewer, MD, FAAD on {on}"
     assert trust in text
     assert text.index(trust) < text.index("Which best describes you?")  # near the top
+    # And in plain words, right under the title.
+    assert f"checked by Dr. Rowan Reviewer, MD, FAAD on {on}" in text
     html = response.content.decode()
     assert f'<a href="{reverse("editorial-policy")}#how-we-review">Medically reviewed</a>' in html
     assert "Medical Advisory Board" not in text
@@ -69,7 +71,7 @@ def test_overdue_review_is_a_caution_and_in_the_queue(client, approved):
     assert "Exercise caution: this article's medical review is overdue" in text
     assert "(overdue)" in text
     assert list(Revision.objects.overdue()) == [approved]
-    assert "Review overdue" in text_of(client.get("/"))
+    assert "Checked by a doctor · review overdue" in text_of(client.get("/"))
 
 
 def test_per_article_review_interval(approved):

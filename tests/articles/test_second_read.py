@@ -198,7 +198,7 @@ def test_a_changes_requested_revision_can_be_withdrawn(client, people):
     assert live.article.open_revision() is None
     assert live.article.shown_revision() == live
     assert client.get(f"{live.article.get_absolute_url()}?revision=2").status_code == 200
-    assert "Not yet medically reviewed" not in said(client.get(live.article.get_absolute_url()))
+    assert "Not yet checked by a doctor" not in said(client.get(live.article.get_absolute_url()))
 
 
 def test_withdraw_from_the_review_page(client, people):

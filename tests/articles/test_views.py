@@ -48,8 +48,10 @@ def test_article_page_shows_its_parts_in_order(client, article):
     # A page nobody approved yet leads with the caution, and claims no review.
     assert "Medical Advisory Board" not in text and "Medically reviewed" not in text
     parts = [
-        "Not yet medically reviewed. Exercise caution: this content is pending human review",
+        "Not yet checked by a doctor. Exercise caution: this content is pending human review",
         "How do the doses differ?",
+        "Key facts",
+        "Important: pregnancy",
         "Educational purpose only",
         "✓ Submitted (done) ● Under review (current step) ○ Approved (not yet)",
         "Last updated",
@@ -223,8 +225,9 @@ def test_index_lists_public_articles_with_review_state(client, article, django_a
         response = client.get("/")
     text = text_of(response)
     assert "How do the doses differ?" in text
-    assert "Pending review: Under review" in text
-    assert approved.title in text and "Reviewed: Approved" in text
+    # Badges say it once, in plain words.
+    assert "Not yet checked by a doctor" in text and "Pending review: Under review" not in text
+    assert approved.title in text and "Checked by a doctor" in text
     assert draft.title not in text
 
 

@@ -29,6 +29,8 @@ def cast():
 def draft(cast):
     article = ArticleFactory()
     revision = workflow.start_revision(article, cast["author"])
+    revision.answer, revision.pregnancy_warning = "Short answer [1].", "Prevent pregnancy."
+    revision.save(update_fields=["answer", "pregnancy_warning"])
     Citation.objects.create(revision=revision, source=SourceFactory(), position=1)
     for variant in revision_with_content().variants.all():
         Variant.objects.create(
@@ -129,6 +131,8 @@ def test_approving_needs_a_public_name_and_credentials(draft, cast):
 
 def test_submitting_needs_every_audience(cast):
     revision = workflow.start_revision(ArticleFactory(), cast["author"])
+    revision.answer, revision.pregnancy_warning = "Short answer.", "Prevent pregnancy."
+    revision.save(update_fields=["answer", "pregnancy_warning"])
     with pytest.raises(workflow.TransitionError, match="missing: Caregiver, Clinician"):
         workflow.submit(revision, cast["author"], "Too soon.")
 
@@ -281,6 +285,27 @@ def test_one_revision_in_progress_and_an_older_one_cannot_undo_a_newer_approval(
     Revision.objects.filter(pk=stale.pk).update(assigned_reviewer=cast["reviewer"])
     with pytest.raises(workflow.TransitionError, match="Revision 2 was approved after this one"):
         workflow.approve(stale, cast["reviewer"])
+
+
+def test_submitting_needs_the_key_facts(cast):
+    revision = workflow.start_revision(ArticleFactory(), cast["author"])
+    with pytest.raises(workflow.TransitionError, match="Write the key facts"):
+        workflow.submit(revision, cast["author"], "First version.")
+    assert revision.events.filter(action="submit").count() == 0
+
+
+def test_key_facts_are_rendered_once_at_save_and_copied_to_the_next_revision(draft, cast):
+    assert 'href="#ref-1"' in draft.answer_html and "<p>Prevent pregnancy.</p>" in (
+        draft.pregnancy_warning_html
+    )
+    workflow.submit(draft, cast["author"], "First version.")
+    workflow.start_review(draft, cast["reviewer"])
+    workflow.approve(draft, cast["reviewer"])
+    second = workflow.start_revision(draft.article, cast["author"])
+    assert (second.answer, second.pregnancy_warning_html) == (
+        draft.answer,
+        draft.pregnancy_warning_html,
+    )
 
 
 def test_submitting_checks_citation_numbers(draft, cast):

@@ -97,6 +97,9 @@ class Command(BaseCommand):
         author, checker = accounts["editor@example.com"], accounts["reviewer@example.com"]
         article = ArticleFactory(slug=spec["slug"], title=spec["title"], summary=spec["summary"])
         revision = workflow.start_revision(article, author)
+        for field, text in demo_data.key_facts(spec["slug"]).items():
+            setattr(revision, field, text)
+        revision.save(update_fields=list(demo_data.key_facts(spec["slug"])))
         for position, key in enumerate(spec["citations"], start=1):
             CitationFactory(
                 revision=revision, source=Source.objects.get(key=key), position=position
