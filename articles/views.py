@@ -13,7 +13,7 @@ from django_htmx.http import push_url
 from accounts.preferences import remember_audience, saved_audience
 
 from .models import Article, Audience, SavedArticle
-from .sitemaps import page_meta
+from .seo import page_meta
 
 
 @require_safe
