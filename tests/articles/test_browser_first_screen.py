@@ -4,6 +4,7 @@ selector that leaves room for them on phones (issue 8, point 2)."""
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from articles.models import Article
 
@@ -56,4 +57,17 @@ def test_the_status_speaks_plainly(browser, live_server, demo_article):
     assert not details.get_attribute("open")
     details.locator("summary").click()
     assert page.locator('[aria-current="step"]').is_visible()
+    context.close()
+
+
+def test_large_text_on_a_phone_never_scrolls_sideways(browser, live_server, demo_article):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 812})
+    page = context.new_page()
+    page.goto("/accounts/preferences/")
+    page.get_by_label("Large").check()
+    expect(page.locator("html")).to_have_class("text-large")  # saved in place
+    page.goto(demo_article.get_absolute_url())
+    assert "text-large" in page.evaluate("document.documentElement.className")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.locator(".choices").bounding_box()["height"] <= 812 / 2
     context.close()
