@@ -94,6 +94,8 @@ def _content(pk):
     return {
         "title": revision.title,
         "summary": revision.summary,
+        "answer": revision.answer,
+        "pregnancy_warning": revision.pregnancy_warning,
         "change_summary": revision.change_summary,
         "variants": {v.audience.slug: v.body_markdown for v in variants},
         "citations": list(
@@ -132,6 +134,8 @@ def _quick_form_data(revision, title, change_summary, patient_text):
         "_save": "Save",
         "title": title,
         "summary": revision.summary,
+        "answer": revision.answer,
+        "pregnancy_warning": revision.pregnancy_warning,
         "change_summary": change_summary,
     }
     variants = revision.variants.select_related("audience").order_by("audience__order")
@@ -165,6 +169,8 @@ def _quick_form_data(revision, title, change_summary, patient_text):
 def _draft(author, source, round_number):
     """A fresh article with a draft started the way editors start one, ready to submit."""
     draft = workflow.start_revision(ArticleFactory(), author)
+    draft.answer, draft.pregnancy_warning = "A short answer [1].", "Prevent pregnancy [1]."
+    draft.save(update_fields=["answer", "pregnancy_warning"])
     Citation.objects.create(revision=draft, source=source, position=1)
     for variant in revision_with_content().variants.select_related("audience"):
         text = f"Round {round_number}: the old patient text [1]."
