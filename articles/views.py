@@ -13,7 +13,7 @@ from django_htmx.http import push_url
 from accounts.preferences import remember_audience, saved_audience
 
 from .models import Article, Audience, SavedArticle
-from .seo import page_meta
+from .seo import absolute, page_meta
 
 
 @require_safe
@@ -79,6 +79,8 @@ def article_detail(request, slug):
     partial = bool(request.htmx) and not request.htmx.history_restore_request
     context = {
         "article": article,
+        # The address a printed handout gives: the public one (SITE_URL), version included.
+        "page_url": absolute(audience_url),
         "revision": revision,
         "preview": bool(preview_number),
         "audiences": audiences,

@@ -16,6 +16,7 @@ from django.test import RequestFactory
 from playwright.sync_api import expect
 
 from articles.models import Audience, Revision
+from articles.seo import absolute
 from tests.factories import SourceFactory, revision_with_content
 
 # Measured: the demo article's patient version printed to A4 by Chromium with static/css/print.css.
@@ -142,14 +143,21 @@ def _print_line(revision, audience_slug="patient", **extra):
     request = RequestFactory().get("/", HTTP_HOST="isoapp.example")
     request.session, request.user = {}, AnonymousUser()
     audience = revision.variants.get(audience__slug=audience_slug).audience
-    context = {"article": revision.article, "revision": revision, "audience": audience, **extra}
+    page_url = absolute(f"{revision.article.get_absolute_url()}?audience={audience_slug}")
+    context = {
+        "article": revision.article,
+        "revision": revision,
+        "audience": audience,
+        "page_url": page_url,
+        **extra,
+    }
     return " ".join(render_to_string("articles/_print_line.html", context, request).split())
 
 
 def test_the_print_line_names_the_version_the_reviewer_the_date_and_the_address(db, settings):
     import datetime
 
-    settings.ALLOWED_HOSTS = ["isoapp.example"]
+    settings.ALLOWED_HOSTS, settings.SITE_URL = ["isoapp.example"], "http://isoapp.example"
     revision = revision_with_content(state=Revision.State.APPROVED)
     Revision.objects.filter(pk=revision.pk).update(
         approved_by_label="Dr. Rowan Reviewer, MD",
@@ -166,7 +174,7 @@ def test_the_print_line_names_the_version_the_reviewer_the_date_and_the_address(
 
 
 def test_the_print_line_of_an_unchecked_version_says_so(db, settings):
-    settings.ALLOWED_HOSTS = ["isoapp.example"]
+    settings.ALLOWED_HOSTS, settings.SITE_URL = ["isoapp.example"], "http://isoapp.example"
     revision = revision_with_content(state=Revision.State.SUBMITTED)
     line = _print_line(revision)
     assert "Written for: <strong>Patient</strong> · not yet checked by a doctor · http" in line
@@ -317,7 +325,10 @@ def test_a_link_in_the_text_prints_its_address(browser, live_server):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_review_line_prints_and_follows_the_chosen_version(page, demo_article):
+def test_the_review_line_prints_and_follows_the_chosen_version(
+    page, demo_article, settings, live_server
+):
+    settings.SITE_URL = live_server.url  # the public address the handout prints
     revision = demo_article.shown_revision()
     checked = (
         f"checked by {revision.approved_by_label} on {revision.approved_at:%B} "
