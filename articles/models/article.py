@@ -26,6 +26,25 @@ def add_months(moment: datetime.datetime, months: int) -> datetime.datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
+def cited_text_problem(text: str, references: int | None) -> str:
+    """What is wrong with Markdown an editor wrote for readers, or "": a link the sanitizer
+    would leave without an address, else a citation number outside a reference list of
+    `references` sources (not checked when None). Variants and key facts share these rules."""
+    if dropped := unsafe_link_targets(text):
+        return (
+            f"Readers would get these links without an address: {', '.join(dropped)}. Links "
+            "must start with https://, http:// or mailto:."
+        )
+    if references is not None:
+        unknown = sorted({n for n in citation_numbers(text) if not 1 <= n <= references})
+        if unknown:
+            return (
+                f"Citation {', '.join(str(n) for n in unknown)} does not exist: this revision's "
+                f"reference list has {references} source{'s' if references != 1 else ''}."
+            )
+    return ""
+
+
 class ArticleQuerySet(models.QuerySet):
     def public(self):
         """Articles a reader may open: a revision is submitted, under review or approved."""
@@ -298,19 +317,30 @@ class Revision(models.Model):
         return f"{self.article} — revision {self.number}"
 
     def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
         for source_field, html_field in self.RENDERED_FIELDS.items():
+            if update_fields is not None and source_field not in update_fields:
+                continue
             # No citation ids: the variant's text owns them (references link back to it).
             setattr(
                 self, html_field, render_variant(getattr(self, source_field), citation_ids=False)
             )
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            rendered = {self.RENDERED_FIELDS[f] for f in update_fields if f in self.RENDERED_FIELDS}
-            kwargs["update_fields"] = {*update_fields, *rendered}
+            if update_fields is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], html_field}
         if not self.number:
             last = Revision.objects.filter(article=self.article_id).aggregate(models.Max("number"))
             self.number = (last["number__max"] or 0) + 1
         super().save(*args, **kwargs)
+
+    def clean(self):
+        references = self.citations.count() if self.pk else None
+        errors = {
+            field: problem
+            for field in self.RENDERED_FIELDS
+            if (problem := cited_text_problem(getattr(self, field), references))
+        }
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def updated_at(self):
@@ -442,27 +472,6 @@ class Variant(models.Model):
         return super().delete(*args, **kwargs)
 
     def clean(self):
-        if dropped := unsafe_link_targets(self.body_markdown):
-            raise ValidationError(
-                {
-                    "body_markdown": (
-                        "Readers would get these links without an address: "
-                        f"{', '.join(dropped)}. Links must start with https://, http:// or "
-                        "mailto:."
-                    )
-                }
-            )
-        if not self.revision_id:
-            return
-        count = self.revision.citations.count()
-        unknown = sorted({n for n in citation_numbers(self.body_markdown) if not 1 <= n <= count})
-        if unknown:
-            numbers = ", ".join(str(n) for n in unknown)
-            raise ValidationError(
-                {
-                    "body_markdown": (
-                        f"Citation {numbers} does not exist: this revision's reference list has "
-                        f"{count} source{'s' if count != 1 else ''}."
-                    )
-                }
-            )
+        references = self.revision.citations.count() if self.revision_id else None
+        if problem := cited_text_problem(self.body_markdown, references):
+            raise ValidationError({"body_markdown": problem})

@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.html import format_html
 
 from ..models import Audience, Revision, SourceVersion
+from ..models.article import cited_text_problem
 from ..models.reviewers import medical_reviewers
 from ..rendering import citation_numbers
 
@@ -207,20 +208,20 @@ def _submit_refusal(revision, user):
     if missing:
         return f"Write every version before submitting; missing: {', '.join(sorted(missing))}."
     count = revision.citations.count()
-    for label, text in (("answer", revision.answer), ("pregnancy", revision.pregnancy_warning)):
-        if unknown := sorted({n for n in citation_numbers(text) if n > count}):
+    texts = [("key facts (the answer)", revision.answer)]
+    texts.append(("key facts (pregnancy)", revision.pregnancy_warning))
+    texts += [
+        (f"{variant.audience.label.lower()} text", variant.body_markdown)
+        for variant in revision.variants.select_related("audience")
+    ]
+    for label, text in texts:
+        if unknown := sorted({n for n in citation_numbers(text) if not 1 <= n <= count}):
             return (
-                f"The key facts ({label}) cite {', '.join(f'[{n}]' for n in unknown)}, but the "
-                f"reference list has {count} source{'s' if count != 1 else ''}."
+                f"The {label} cites {', '.join(f'[{n}]' for n in unknown)}, but the reference "
+                f"list has {count} source{'s' if count != 1 else ''}."
             )
-    for variant in revision.variants.select_related("audience"):
-        unknown = sorted({n for n in citation_numbers(variant.body_markdown) if n > count})
-        if unknown:
-            return (
-                f"The {variant.audience.label.lower()} text cites "
-                f"{', '.join(f'[{n}]' for n in unknown)}, but the reference list has "
-                f"{count} source{'s' if count != 1 else ''}."
-            )
+        if problem := cited_text_problem(text, None):
+            return f"The {label}: {problem}"
     return ""
 
 

@@ -314,3 +314,20 @@ def test_submitting_checks_citation_numbers(draft, cast):
     variant.save()
     with pytest.raises(workflow.TransitionError, match=r"student text cites \[4\]"):
         workflow.submit(draft, cast["author"], "First version.")
+
+
+@pytest.mark.parametrize(
+    ("answer", "words"),
+    [
+        ("A short answer [0].", r"key facts \(the answer\) cites \[0\]"),
+        ("A short answer [2].", r"key facts \(the answer\) cites \[2\]"),
+        ("See [this](javascript:alert(1)).", "without an address: javascript:alert"),
+    ],
+)
+def test_key_facts_follow_the_same_rules_as_the_text(draft, cast, answer, words):
+    draft.answer = answer
+    draft.save(update_fields=["answer"])
+    with pytest.raises(workflow.TransitionError, match=words):
+        workflow.submit(draft, cast["author"], "First version.")
+    with pytest.raises(ValidationError):
+        draft.full_clean()
