@@ -167,8 +167,16 @@ MAILERS = {
         ),
     }
 }
-# Absolute links in email ("review it here: …") start with this.
-SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address: absolute links in email ("review it here: …"), the canonical link, the
+# sitemap, robots.txt and the printed handout start with it, so production must say it.
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "").rstrip("/")
+if not SITE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SITE_URL must be set when DJANGO_DEBUG is off (e.g. https://example.org): "
+            "search engines and emails are given this address."
+        )
+    SITE_URL = "http://127.0.0.1:8000"
 
 # Background work (review emails) goes through Django's tasks framework. The immediate backend
 # runs a task as soon as it is enqueued; the workflow enqueues only after its transaction commits.
