@@ -169,3 +169,12 @@ def unsafe_link_targets(text: str) -> list[str]:
     parser.feed(markdown.markdown(text, extensions=["sane_lists"], output_format="html"))
     parser.close()
     return sorted(target for target in parser.targets if not _allowed_href(target))
+
+
+FIRST_CITATION = re.compile(r'id="cite-(\d{1,3})-1"')
+
+
+def first_citations(rendered_html: str) -> set[int]:
+    """The reference numbers `rendered_html` cites: each has a first citation (`cite-<n>-1`)
+    that its reference's "Back to the text" link can point at."""
+    return {int(number) for number in FIRST_CITATION.findall(rendered_html or "")}

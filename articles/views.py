@@ -13,6 +13,7 @@ from django_htmx.http import push_url
 from accounts.preferences import remember_audience, saved_audience
 
 from .models import Article, Audience, SavedArticle
+from .rendering import first_citations
 from .seo import absolute, page_meta
 
 
@@ -87,6 +88,7 @@ def article_detail(request, slug):
         "audience": audience,
         "variant": variant,
         "citations": revision.citations.select_related("version"),
+        "cited_first": first_citations(variant.body_html) if variant else set(),
         "recheck_reasons": revision.recheck_notices() if not partial else [],
         "announce": partial,
         "is_saved": request.user.is_authenticated
