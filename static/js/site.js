@@ -38,6 +38,8 @@ document.addEventListener("textSizeChanged", (event) => {
     const here = window.location.pathname + window.location.search;
     for (const link of document.querySelectorAll("a[data-next-follows-location]")) {
       const url = new URL(link.href, window.location.href);
+      // A link the server gave no `next` (the sign-in page's own) stays as it is.
+      if (!url.searchParams.has("next")) continue;
       url.searchParams.set("next", here);
       link.href = url.pathname + url.search + url.hash;
     }
