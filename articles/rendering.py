@@ -129,13 +129,17 @@ class _MarkerToHtml:
         return f'<sup class="cite">[{links}]</sup>'
 
 
-def sanitize(html: str) -> str:
-    """Reduce HTML to the allow-list above."""
+def _filter_attribute_without_ids(tag: str, attribute: str, value: str) -> str | None:
+    return None if attribute == "id" else _filter_attribute(tag, attribute, value)
+
+
+def sanitize(html: str, *, citation_ids: bool = True) -> str:
+    """Reduce HTML to the allow-list above (without any id when `citation_ids` is False)."""
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
-        attribute_filter=_filter_attribute,
+        attribute_filter=_filter_attribute if citation_ids else _filter_attribute_without_ids,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel=LINK_REL,
         strip_comments=True,
@@ -150,7 +154,7 @@ def render_variant(text: str, *, citation_ids: bool = True) -> str:
     """
     with_links = CITATION_MARKER.sub(_MarkerToHtml(citation_ids), text)
     html = markdown.markdown(with_links, extensions=["sane_lists"], output_format="html")
-    return sanitize(html)
+    return sanitize(html, citation_ids=citation_ids)
 
 
 class _LinkTargets(HTMLParser):

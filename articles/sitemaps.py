@@ -1,5 +1,7 @@
 """The sitemap: approved articles search engines may index, with their last-reviewed dates."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 
@@ -21,10 +23,10 @@ class ArticleSitemap(Sitemap):
         )
 
     def get_protocol(self, protocol=None):
-        return settings.SITE_URL.split("://", 1)[0]
+        return urlsplit(settings.SITE_URL).scheme
 
     def get_domain(self, site=None):
-        return settings.SITE_URL.split("://", 1)[1]
+        return urlsplit(settings.SITE_URL).netloc
 
     def location(self, revision):
         return revision.article.get_absolute_url()

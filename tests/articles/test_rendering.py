@@ -260,3 +260,9 @@ def test_citation_ids_do_not_show_in_the_review_diff():
         'id="cite-4-1" aria-label="Reference 3">3</a>]</sup>.'
     )
     assert "[id: cite-4-1]" in word_diff(with_ids, forged)
+
+
+def test_key_facts_carry_no_citation_ids_even_typed_ones():
+    """The key facts share the page with the variant, whose citation ids they must not repeat."""
+    html = render_variant('A claim [1]. <a href="#ref-2" id="cite-2-1">2</a>', citation_ids=False)
+    assert 'href="#ref-1"' in html and "id=" not in html
