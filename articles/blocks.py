@@ -1,0 +1,149 @@
+"""A rendered text as a list of blocks: its headings, paragraphs, list items and quotes.
+
+The review diff compares texts block by block, and reviewers' comments are anchored to a block.
+Works on the sanitized HTML `articles.rendering` stores, so it sees exactly what readers see.
+
+A comment is anchored by the block's text, with its position as the fallback (`locate`): after
+an edit it stays on the same paragraph when that paragraph is unchanged or only slightly edited,
+wherever it moved, and falls back to the old position when no paragraph is alike any more.
+"""
+
+import difflib
+import html
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+# Elements that are one block each. A list is not a block: each of its items is.
+BLOCK_TAGS = HEADING_TAGS | {"p", "li", "blockquote", "hr", "pre"}
+LIST_TAGS = {"ul", "ol"}
+VOID_TAGS = {"br", "hr", "img", "wbr"}
+# How alike (difflib ratio of the words) a paragraph must be to keep a comment after an edit.
+SIMILAR_ENOUGH = 0.6
+
+
+@dataclass(frozen=True)
+class Block:
+    index: int  # position among the text's blocks, from 0
+    tag: str  # "p", "h2", "li", "blockquote", "hr", ...
+    container: str  # "ul" or "ol" for a list item, "" otherwise
+    list_number: int  # which list of the text a list item belongs to (from 1); 0 otherwise
+    html: str  # the block's inner HTML, as stored
+    text: str  # its visible text, white space folded
+
+    @property
+    def is_heading(self):
+        return self.tag in HEADING_TAGS
+
+    @property
+    def is_prose(self):
+        """Paragraphs and list items: what readers read as sentences (not headings)."""
+        return self.tag in ("p", "li", "blockquote")
+
+
+def normalized(text: str) -> str:
+    return " ".join(text.split())
+
+
+class _Splitter(HTMLParser):
+    def __init__(self, source: str):
+        super().__init__(convert_charrefs=False)
+        self.source = source
+        self.blocks: list[Block] = []
+        self.lists: list[tuple[str, int]] = []  # open lists: (tag, number)
+        self.lists_seen = 0
+        self.current = None  # [tag, container, list_number, depth, html parts, text parts]
+
+    def _raw(self):
+        return self.get_starttag_text() or ""
+
+    def handle_starttag(self, tag, attrs):
+        if self.current is not None:
+            if tag == self.current[0] and tag not in VOID_TAGS:
+                self.current[3] += 1
+            self.current[4].append(self._raw())
+            return
+        if tag in LIST_TAGS:
+            self.lists_seen += 1
+            self.lists.append((tag, self.lists_seen))
+            return
+        if tag in BLOCK_TAGS:
+            container, number = self.lists[-1] if (tag == "li" and self.lists) else ("", 0)
+            self.current = [tag, container, number, 1, [], []]
+            if tag in VOID_TAGS:
+                self._close()
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if self.current is None:
+            if tag in LIST_TAGS and self.lists:
+                self.lists.pop()
+            return
+        if tag == self.current[0]:
+            self.current[3] -= 1
+            if self.current[3] == 0:
+                self._close()
+                return
+        self.current[4].append(f"</{tag}>")
+
+    def handle_data(self, data):
+        if self.current is not None:
+            self.current[4].append(data)
+            self.current[5].append(html.unescape(data))
+
+    def handle_entityref(self, name):
+        self.handle_data(f"&{name};")
+
+    def handle_charref(self, name):
+        self.handle_data(f"&#{name};")
+
+    def _close(self):
+        tag, container, number, _, html_parts, text_parts = self.current
+        self.blocks.append(
+            Block(
+                index=len(self.blocks),
+                tag=tag,
+                container=container,
+                list_number=number,
+                html="".join(html_parts).strip(),
+                text=normalized("".join(text_parts)),
+            )
+        )
+        self.current = None
+
+
+def split_blocks(rendered_html: str) -> list[Block]:
+    """The blocks of a rendered text, in order. Text outside any block is not expected from
+    the renderer (Markdown wraps everything) and is left out."""
+    splitter = _Splitter(rendered_html or "")
+    splitter.feed(rendered_html or "")
+    splitter.close()
+    if splitter.current is not None:
+        splitter._close()
+    return splitter.blocks
+
+
+def similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(a=a.split(), b=b.split(), autojunk=False).ratio()
+
+
+def locate(anchor_text: str, anchor_index: int, blocks: list[Block]) -> tuple[Block | None, str]:
+    """Where a comment anchored to a block reading `anchor_text` at `anchor_index` belongs now.
+
+    Returns (block, how), `how` being "exact" (the same text; the nearest to the old position
+    when it occurs twice), "similar" (the most alike block, if alike enough), "position" (no
+    block is alike: the block now at the old position) or "gone" (the text has fewer blocks).
+    """
+    anchor_text = normalized(anchor_text)
+    same = [block for block in blocks if block.text == anchor_text]
+    if same:
+        return min(same, key=lambda block: abs(block.index - anchor_index)), "exact"
+    scored = [(similarity(anchor_text, block.text), block) for block in blocks]
+    best = max(scored, key=lambda pair: (pair[0], -abs(pair[1].index - anchor_index)), default=None)
+    if best and best[0] >= SIMILAR_ENOUGH:
+        return best[1], "similar"
+    if 0 <= anchor_index < len(blocks):
+        return blocks[anchor_index], "position"
+    return None, "gone"
