@@ -1,12 +1,20 @@
 """The review page: what a medical reviewer reads and the review actions they take.
 
-A mixin of `RevisionAdmin`, kept apart from the editing side (`revisions.py`)."""
+A mixin of `RevisionAdmin`, kept apart from the editing side (`revisions.py`).
+
+Every action posts to `act_view`, which always redirects back to the review page (post/redirect/
+get): on success with a message, on a refusal with the refusal and what was typed kept in the
+session for the next GET of the page, which shows them (with the refusal's 4xx status) and moves
+focus to the message. Reloading the page never re-posts.
+"""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from .. import workflow
 from ..comparison import compare
@@ -16,14 +24,42 @@ from ..models import Audience, Revision
 State = Revision.State
 
 
+def _stash_key(revision_id):
+    return f"review-refusal-{revision_id}"
+
+
 class ReviewViewsMixin:
-    def review_view(self, request, revision_id, error="", typed=None, status=200):
+    def review_urls(self):
+        return [
+            path(
+                "<int:revision_id>/review/",
+                self.admin_site.admin_view(self.review_view),
+                name="articles_revision_review",
+            ),
+            path(
+                "<int:revision_id>/review/approve/",
+                self.admin_site.admin_view(self.approve_view),
+                name="articles_revision_approve",
+            ),
+            path(
+                "<int:revision_id>/review/act/",
+                self.admin_site.admin_view(require_POST(self.act_view)),
+                name="articles_revision_act",
+            ),
+        ]
+
+    def _revision_for(self, request, revision_id):
         revision = get_object_or_404(
             Revision.objects.select_related("article", "author", "assigned_reviewer"),
             pk=revision_id,
         )
         if not self.has_view_permission(request, revision):
             raise PermissionDenied
+        return revision
+
+    def review_view(self, request, revision_id):
+        revision = self._revision_for(request, revision_id)
+        refused = request.session.pop(_stash_key(revision.pk), None) or {}
         live = revision.article.live_revision()
         compare_to = live if live and live.pk != revision.pk else None
         actions = workflow.available_actions(revision, request.user)
@@ -40,11 +76,10 @@ class ReviewViewsMixin:
             "recheck_reasons": revision.recheck_reasons(),
             "audiences_missing": Audience.objects.exclude(variants__revision=revision),
             "submit_action": workflow.SUBMIT if workflow.SUBMIT in actions else None,
-            "review_actions": [
-                a
-                for a in actions
-                if a in (workflow.START_REVIEW, workflow.APPROVE, workflow.REQUEST_CHANGES)
-            ],
+            "can_start_review": workflow.START_REVIEW in actions,
+            "can_approve": workflow.APPROVE in actions,
+            "can_request_changes": workflow.REQUEST_CHANGES in actions,
+            "attestation": workflow.ATTESTATION,
             "still_accurate": workflow.STILL_ACCURATE in actions,
             "can_release": workflow.RELEASE in actions,
             "can_withdraw": workflow.WITHDRAW in actions,
@@ -57,12 +92,15 @@ class ReviewViewsMixin:
             if not set(actions) - {*workflow.CONTINUITY_ACTIONS, workflow.WITHDRAW}
             else [],
             "events": revision.events.select_related("actor"),
-            "error": error,
-            "typed": typed or {},
+            "error": refused.get("error", ""),
+            "typed": refused.get("typed", {}),
             "now": timezone.now(),
         }
         return TemplateResponse(
-            request, "admin/articles/revision/review.html", context, status=status
+            request,
+            "admin/articles/revision/review.html",
+            context,
+            status=refused.get("status", 200),
         )
 
     @staticmethod
@@ -86,8 +124,45 @@ class ReviewViewsMixin:
         exclude |= set(revision.contributors.values_list("pk", flat=True))
         return list(workflow.medical_reviewers().exclude(pk__in=[pk for pk in exclude if pk]))
 
+    def _refused(self, request, revision_id, message, typed, status=400):
+        """Back to the review page, which shows `message` and what was typed (see above)."""
+        request.session[_stash_key(revision_id)] = {
+            "error": message,
+            "typed": typed,
+            "status": status,
+        }
+        return redirect(reverse("admin:articles_revision_review", args=[revision_id]))
+
+    def approve_view(self, request, revision_id):
+        """The last step before approving: what exactly is being approved, for the reviewer who
+        ticked that they read all of it. It changes nothing (approving itself is a POST to
+        `act_view`), so a refusal here is shown like any other, and what was typed is kept."""
+        revision = self._revision_for(request, revision_id)
+        if request.method != "POST":  # The form is on the review page.
+            return redirect(reverse("admin:articles_revision_review", args=[revision.pk]))
+        typed = {"action": "approve", "comment": request.POST.get("comment", "")}
+        if reason := workflow.refusal(workflow.APPROVE, revision, request.user):
+            return self._refused(request, revision.pk, reason, typed)
+        if request.POST.get("attested") != "yes":
+            return self._refused(request, revision.pk, workflow.MISSING_ATTESTATION, typed)
+        variants = list(revision.variants.select_related("audience"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Approve revision {revision.number}?",
+            "revision": revision,
+            "variants": variants,
+            "references": revision.citations.count(),
+            "attestation": workflow.ATTESTATION,
+            "comment": typed["comment"],
+            "replaces": revision.article.live_revision(),
+        }
+        return TemplateResponse(request, "admin/articles/revision/approve.html", context)
+
     def act_view(self, request, revision_id):
         revision = get_object_or_404(Revision, pk=revision_id)
+        if not self.has_view_permission(request, revision):
+            raise PermissionDenied
         action = request.POST.get("action", "")
         comment = request.POST.get("comment", "")
         try:
@@ -100,14 +175,30 @@ class ReviewViewsMixin:
                 reviewer=request.POST.get("reviewer"),
                 # A form always says which changes it showed; no answer is an unchecked one.
                 seen=request.POST.get("seen", ""),
+                attested=request.POST.get("attested") == "yes",
             )
         except workflow.TransitionError as error:
             typed = {"action": action, "comment": comment, "reviewer": request.POST.get("reviewer")}
             status = 409 if isinstance(error, workflow.ConflictError) else 400
-            return self.review_view(request, revision_id, str(error), typed, status)
+            return self._refused(request, revision.pk, str(error), typed, status)
         revision.refresh_from_db()
-        label = workflow.ACTIONS[action].label
-        messages.success(
-            request, f"{label}: revision {revision.number} is now {revision.get_state_display()}."
-        )
+        messages.success(request, self._done_message(action, revision))
         return redirect("admin:articles_revision_review", revision.pk)
+
+    @staticmethod
+    def _done_message(action, revision):
+        if action == "approve":
+            levels = ", ".join(
+                revision.variants.order_by("audience__order").values_list(
+                    "audience__label", flat=True
+                )
+            )
+            references = revision.citations.count()
+            return (
+                f"Approved revision {revision.number} of “{revision.title}”: its title, summary, "
+                f"key facts, the {levels} texts and {references} "
+                f"reference{'s' if references != 1 else ''}. Readers now see it as checked by "
+                f"{revision.approved_by_label} on {revision.approved_at:%B %-d, %Y}."
+            )
+        label = workflow.ACTIONS[action].label
+        return f"{label}: revision {revision.number} is now {revision.get_state_display()}."

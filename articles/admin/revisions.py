@@ -5,9 +5,7 @@ from django.db import models, transaction
 from django.db.models import BooleanField, Case, IntegerField, OuterRef, Subquery, Value, When
 from django.forms import Textarea, TextInput
 from django.http import HttpResponseRedirect
-from django.urls import path
 from django.utils.text import Truncator
-from django.views.decorators.http import require_POST
 
 from ..models import Article, Citation, ReviewEvent, Revision, Variant
 from ..models.reviewers import held_by_nobody
@@ -222,16 +220,4 @@ class RevisionAdmin(ReviewViewsMixin, admin.ModelAdmin):
         form.instance.contributors.add(request.user)
 
     def get_urls(self):
-        return [
-            path(
-                "<int:revision_id>/review/",
-                self.admin_site.admin_view(self.review_view),
-                name="articles_revision_review",
-            ),
-            path(
-                "<int:revision_id>/review/act/",
-                self.admin_site.admin_view(require_POST(self.act_view)),
-                name="articles_revision_act",
-            ),
-            *super().get_urls(),
-        ]
+        return [*self.review_urls(), *super().get_urls()]

@@ -19,7 +19,9 @@ from ..models.reviewers import medical_reviewers
 from .rules import (
     ACTIONS,
     APPROVE,
+    ATTESTATION,
     CONTINUITY_ACTIONS,
+    MISSING_ATTESTATION,
     REASSIGN,
     RELEASE,
     REQUEST_CHANGES,
@@ -56,6 +58,7 @@ from .transitions import (
 __all__ = [
     "ACTIONS",
     "APPROVE",
+    "ATTESTATION",
     "CONTINUITY_ACTIONS",
     "PERFORM",
     "REASSIGN",
@@ -67,6 +70,7 @@ __all__ = [
     "WITHDRAW",
     "Action",
     "ConflictError",
+    "MISSING_ATTESTATION",
     "OpenRevisionExists",
     "TransitionError",
     "approve",

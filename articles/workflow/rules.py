@@ -58,6 +58,11 @@ WITHDRAW = Action(
     needs_comment=True,
     missing_comment="Say why you withdraw this revision; it stays in the audit trail.",
 )
+# What a reviewer ticks to approve; recorded on the approval's event.
+ATTESTATION = "I have read every reading level and checked the references"
+MISSING_ATTESTATION = (
+    f"Tick “{ATTESTATION}” before you approve: readers are told a named reviewer checked all of it."
+)
 START_REVIEW = Action("start_review", "Start review", (State.SUBMITTED,), State.UNDER_REVIEW)
 APPROVE = Action(
     "approve", "Approve", (State.UNDER_REVIEW,), State.APPROVED, comment_label="Comment (optional)"

@@ -12,6 +12,8 @@ from ..models import Article, Citation, ReviewEvent, Revision, SourceVersion, Va
 from ..models.article import add_months
 from .rules import (
     APPROVE,
+    ATTESTATION,
+    MISSING_ATTESTATION,
     REASSIGN,
     RELEASE,
     REQUEST_CHANGES,
@@ -136,10 +138,18 @@ def start_review(revision, user, comment="", expected_state=None):
     )
 
 
-def approve(revision, user, comment="", expected_state=None):
+def approve(revision, user, comment="", expected_state=None, *, attested=False):
     """The assigned reviewer approves: this revision becomes the live one, and the one it
-    replaces is no longer due for review (nor flagged for a re-check)."""
+    replaces is no longer due for review (nor flagged for a re-check).
+
+    `attested` is the reviewer ticking "I have read every reading level and checked the
+    references" (`ATTESTATION`); without it nothing is approved, and its words go on the event.
+    """
     now = timezone.now()
+
+    def read_everything(locked):
+        if not attested:
+            raise TransitionError(MISSING_ATTESTATION)
 
     def retire_previous(approved):
         Revision.objects.filter(article=approved.article_id, state=State.APPROVED).exclude(
@@ -156,6 +166,8 @@ def approve(revision, user, comment="", expected_state=None):
         user,
         comment,
         expected_state,
+        check=read_everything,
+        details={"attested": ATTESTATION},
         then=retire_previous,
         approved_at=now,
         approved_by=user,
@@ -282,7 +294,9 @@ def perform(action_name, revision, user, comment="", expected_state=None, **extr
     """Run the transition named `action_name` (as posted by a form)."""
     if action_name not in PERFORM:
         raise TransitionError("That is not a review action.")
-    wanted = {"reassign": "reviewer", "still_accurate": "seen"}.get(action_name)
+    wanted = {"reassign": "reviewer", "still_accurate": "seen", "approve": "attested"}.get(
+        action_name
+    )
     extra = {wanted: extra.get(wanted)} if wanted else {}
     return PERFORM[action_name](revision, user, comment, expected_state=expected_state, **extra)
 

@@ -24,7 +24,7 @@ def approved(people, sources=(), **fields):
         sources=sources, state=Revision.State.SUBMITTED, author=people["author"], **fields
     )
     workflow.start_review(revision, people["checker"])
-    workflow.approve(revision, people["checker"], "Checked.")
+    workflow.approve(revision, people["checker"], "Checked.", attested=True)
     revision.refresh_from_db()
     return revision
 

@@ -49,9 +49,7 @@ def test_demo_reviewer_starts_review_approves_and_readers_see_it(page, demo_arti
     expect(page.locator(".admin-step-current")).to_contain_text("Submitted")
     page.get_by_role("button", name="Start review").click()
     expect(page.locator(".messagelist")).to_contain_text("now Under review")
-    page.get_by_label("Comment").fill("Checked every claim against the regulators' notices.")
-    page.get_by_role("button", name="Approve").click()
-    expect(page.locator(".messagelist")).to_contain_text("now Approved")
+    approve(page, "Checked every claim against the regulators' notices.")
     expect(page.locator(".timeline")).to_contain_text("Checked every claim")
 
     page.goto(article.get_absolute_url())
@@ -61,3 +59,13 @@ def test_demo_reviewer_starts_review_approves_and_readers_see_it(page, demo_arti
     )
     expect(page.locator(".meta")).to_contain_text("Next review due")
     expect(page.get_by_text("pending human review")).to_have_count(0)
+
+
+def approve(page, comment):
+    """Approve from the review page: tick that everything was read, then confirm."""
+    page.get_by_label("I have read every reading level and checked the references").check()
+    page.get_by_role("button", name="Continue to approve…").click()
+    expect(page.locator(".approve-confirm")).to_contain_text("You are approving revision")
+    page.get_by_label("Comment for the audit trail (optional)").fill(comment)
+    page.get_by_role("button", name=re.compile(r"^Approve revision \d+$")).click()
+    expect(page.locator(".messagelist")).to_contain_text("Readers now see it as checked by")

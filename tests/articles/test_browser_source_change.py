@@ -47,9 +47,7 @@ def test_a_new_guideline_edition_sends_the_article_back_and_a_reviewer_clears_it
     page.goto("/admin/articles/revision/?queue=assigned_to_me")
     page.get_by_role("link", name=re.compile(r"micro-dose isotretinoin")).first.click()
     page.get_by_role("link", name="Review page and actions").click()
-    page.get_by_label("Comment").fill("Checked every claim and reference.")
-    page.get_by_role("button", name="Approve").click()
-    expect(page.locator(".messagelist")).to_contain_text("now Approved")
+    approve(page, "Checked every claim and reference.")
 
     # 2. An editor records the guideline's new edition, with a note.
     editor_context = browser.new_context(base_url=live_server.url)
@@ -104,3 +102,13 @@ def test_a_new_guideline_edition_sends_the_article_back_and_a_reviewer_clears_it
     shoot(reader, "reader-after-recheck-phone")
     reader_context.close()
     assert Article.objects.get(pk=article.pk).revisions.flagged().count() == 0
+
+
+def approve(page, comment):
+    """Approve from the review page: tick that everything was read, then confirm."""
+    page.get_by_label("I have read every reading level and checked the references").check()
+    page.get_by_role("button", name="Continue to approve…").click()
+    expect(page.locator(".approve-confirm")).to_contain_text("You are approving revision")
+    page.get_by_label("Comment for the audit trail (optional)").fill(comment)
+    page.get_by_role("button", name=re.compile(r"^Approve revision \d+$")).click()
+    expect(page.locator(".messagelist")).to_contain_text("Readers now see it as checked by")

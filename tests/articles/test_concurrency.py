@@ -345,7 +345,7 @@ def test_an_approval_racing_a_new_revision_never_loses_the_correction():
 
         (approve_kind, _), (start_kind, started) = _race(
             lambda pk=second.pk: workflow.approve(
-                Revision.objects.get(pk=pk), checker, "Checked.", State.UNDER_REVIEW
+                Revision.objects.get(pk=pk), checker, "Checked.", State.UNDER_REVIEW, attested=True
             ),
             lambda article=article: workflow.start_revision(
                 Article.objects.get(pk=article.pk), starter
@@ -388,7 +388,7 @@ def test_an_approval_racing_a_source_change_is_flagged_or_refused_never_silently
 
         (approve_kind, approval), (record_kind, recorded) = _race(
             lambda pk=second.pk: workflow.approve(
-                Revision.objects.get(pk=pk), checker, "Checked.", State.UNDER_REVIEW
+                Revision.objects.get(pk=pk), checker, "Checked.", State.UNDER_REVIEW, attested=True
             ),
             lambda source=source, edition=f"2025 edition, round {round_number}": (
                 record_source_change(
@@ -645,7 +645,11 @@ def _interval_save_racing_approval(client, author, checker, round_number, delays
     (save_kind, _), (approve_kind, approved) = _race(
         save,
         lambda: workflow.approve(
-            Revision.objects.get(pk=second.pk), checker, "Checked.", State.UNDER_REVIEW
+            Revision.objects.get(pk=second.pk),
+            checker,
+            "Checked.",
+            State.UNDER_REVIEW,
+            attested=True,
         ),
         delays=delays,
     )

@@ -16,7 +16,7 @@ from django.urls import reverse
 from articles import workflow
 from articles.models import ReviewEvent, Revision
 from tests.factories import EDITORS, REVIEWERS, UserFactory, editor, reviewer, revision_with_content
-from tests.pages import text_of
+from tests.pages import landed, text_of
 
 pytestmark = pytest.mark.django_db
 State = Revision.State
@@ -208,8 +208,8 @@ def test_a_staff_admin_reassigns_and_both_reviewers_are_told(
 
     # The review is now Dr. Backup's: the old holder cannot decide it, the new one can.
     with pytest.raises(workflow.TransitionError, match="Only the reviewer assigned"):
-        workflow.approve(held, holder)
-    workflow.approve(held, backup, "Checked every reference.")
+        workflow.approve(held, holder, attested=True)
+    workflow.approve(held, backup, "Checked every reference.", attested=True)
     held.refresh_from_db()
     assert held.state == State.APPROVED
     assert held.approved_by == backup
@@ -447,7 +447,7 @@ def test_editors_and_the_revisions_own_writers_are_not_offered_the_form(client, 
 def test_the_holder_is_offered_release_and_reassign_too(client, held, cast):
     client.force_login(cast["holder"])
     response = client.get(review_url(held))
-    assert ">Approve</button>" in response.content.decode()
+    assert "Continue to approve…</button>" in response.content.decode()
     assert "release or reassign this review" in text_of(response)
     labels = [label for _, label, _ in options_of(response)[1:]]
     assert "Dr. Ben Backup, MD, FAAD" in labels and "Dr. Cy Colleague, MD, FAAD" in labels
@@ -457,20 +457,23 @@ def test_the_holder_is_offered_release_and_reassign_too(client, held, cast):
 def test_a_missing_reason_answers_400_keeping_what_was_typed(client, held, cast):
     client.force_login(cast["colleague"])
     before = held.events.count()
-    response = client.post(
-        act_url(held),
-        {
-            "action": "reassign",
-            "comment": "   ",
-            "reviewer": str(cast["backup"].pk),
-            "expected_state": State.UNDER_REVIEW,
-        },
+    response = landed(
+        client,
+        client.post(
+            act_url(held),
+            {
+                "action": "reassign",
+                "comment": "   ",
+                "reviewer": str(cast["backup"].pk),
+                "expected_state": State.UNDER_REVIEW,
+            },
+        ),
     )
     assert response.status_code == 400
     html_page = response.content.decode()
     assert (
-        '<p class="errornote" role="alert" id="action-error">Say why you reassign this review; '
-        "both reviewers are told.</p>" in html_page
+        '<p class="errornote" role="alert" id="action-error" tabindex="-1" autofocus>'
+        "Say why you reassign this review; both reviewers are told.</p>" in html_page
     )
     assert '<details class="continuity" open>' in html_page
     selected = [label for _, label, chosen in options_of(response) if chosen]
@@ -478,9 +481,16 @@ def test_a_missing_reason_answers_400_keeping_what_was_typed(client, held, cast)
     assert_nothing_changed(held, cast["holder"], before)
 
     # A reason with no reviewer chosen: the reason stays in the box.
-    response = client.post(
-        act_url(held),
-        {"action": "reassign", "comment": REASSIGN_REASON, "expected_state": State.UNDER_REVIEW},
+    response = landed(
+        client,
+        client.post(
+            act_url(held),
+            {
+                "action": "reassign",
+                "comment": REASSIGN_REASON,
+                "expected_state": State.UNDER_REVIEW,
+            },
+        ),
     )
     assert response.status_code == 400
     assert "Choose the medical reviewer to hand this review to." in text_of(response)
@@ -492,8 +502,12 @@ def test_a_missing_reason_answers_400_keeping_what_was_typed(client, held, cast)
     assert html.unescape(textarea.group(1)) == REASSIGN_REASON
     assert not any(chosen for _, _, chosen in options_of(response))
 
-    response = client.post(
-        act_url(held), {"action": "release", "comment": "", "expected_state": State.UNDER_REVIEW}
+    response = landed(
+        client,
+        client.post(
+            act_url(held),
+            {"action": "release", "comment": "", "expected_state": State.UNDER_REVIEW},
+        ),
     )
     assert response.status_code == 400
     assert "Say why you release this review; the reviewer who held it is told." in text_of(response)
@@ -531,7 +545,9 @@ def test_refused_posts_answer_400_with_the_reason(client, held, cast, who, data,
     if data.get("reviewer") in cast:
         data = {**data, "reviewer": str(cast[data["reviewer"]].pk)}
     before = held.events.count()
-    response = client.post(act_url(held), {**data, "expected_state": State.UNDER_REVIEW})
+    response = landed(
+        client, client.post(act_url(held), {**data, "expected_state": State.UNDER_REVIEW})
+    )
     assert response.status_code == 400
     assert message in text_of(response)
     assert_nothing_changed(held, cast["holder"], before)
@@ -540,14 +556,17 @@ def test_refused_posts_answer_400_with_the_reason(client, held, cast, who, data,
 def test_a_stale_form_answers_409_and_changes_nothing(client, held, cast):
     workflow.release(held, cast["holder"], "Back to the queue.")
     client.force_login(cast["colleague"])
-    response = client.post(
-        act_url(held),
-        {
-            "action": "reassign",
-            "comment": REASSIGN_REASON,
-            "reviewer": str(cast["backup"].pk),
-            "expected_state": State.UNDER_REVIEW,
-        },
+    response = landed(
+        client,
+        client.post(
+            act_url(held),
+            {
+                "action": "reassign",
+                "comment": REASSIGN_REASON,
+                "reviewer": str(cast["backup"].pk),
+                "expected_state": State.UNDER_REVIEW,
+            },
+        ),
     )
     assert response.status_code == 409
     assert "Someone else changed revision 1 meanwhile: it is now submitted." in text_of(response)

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from articles.models import Revision
 from tests.factories import UserFactory, editor, reviewer, revision_with_content
+from tests.pages import landed, said
 
 pytestmark = pytest.mark.django_db
 State = Revision.State
@@ -55,7 +56,7 @@ def test_permission_matrix(client, people, action, persona):
 
     response = client.post(
         reverse("admin:articles_revision_act", args=[revision.pk]),
-        {"action": action, "comment": "A comment.", "expected_state": state},
+        {"action": action, "comment": "A comment.", "expected_state": state, "attested": "yes"},
     )
 
     revision.refresh_from_db()
@@ -83,8 +84,9 @@ def test_permission_matrix(client, people, action, persona):
         elif persona == "reader":
             assert response.status_code in (302, 403)
         else:
-            assert response.status_code == 400
-            assert 'role="alert"' in response.content.decode()
+            page = landed(client, response)
+            assert page.status_code == 400
+            assert 'role="alert"' in page.content.decode()
 
 
 def test_the_admin_offers_only_the_buttons_a_person_may_use(client, people):
@@ -95,13 +97,13 @@ def test_the_admin_offers_only_the_buttons_a_person_may_use(client, people):
 
     client.force_login(people["self"])
     page = client.get(url).content.decode()
-    assert 'value="approve"' not in page and 'value="request_changes"' not in page
+    assert "Continue to approve" not in page and 'value="request_changes"' not in page
     assert "another medical reviewer must review it" in page
 
     Revision.objects.filter(pk=revision.pk).update(assigned_reviewer=people["assigned"])
     client.force_login(people["assigned"])
     page = client.get(url).content.decode()
-    assert 'value="approve"' in page and 'value="request_changes"' in page
+    assert "Continue to approve" in page and 'value="request_changes"' in page
     assert 'value="submit"' not in page
 
 
@@ -111,9 +113,18 @@ def test_a_refused_action_keeps_what_was_typed(client, people):
     client.force_login(people["assigned"])
     response = client.post(
         reverse("admin:articles_revision_act", args=[revision.pk]),
-        {"action": "approve", "comment": "Looks right to me.", "expected_state": "submitted"},
+        {
+            "action": "approve",
+            "comment": "Looks right to me.",
+            "expected_state": "submitted",
+            "attested": "yes",
+        },
     )
-    assert response.status_code == 409
-    body = response.content.decode()
+    page = landed(client, response)
+    assert page.status_code == 409
+    body = page.content.decode()
     assert "Someone else changed revision" in body
     assert "Looks right to me.</textarea>" in body
+    # The refusal was shown once: reloading the page shows the page, and re-posts nothing.
+    again = client.get(response["Location"])
+    assert again.status_code == 200 and "Someone else changed revision" not in said(again)

@@ -20,7 +20,7 @@ from tests.factories import (
     UserFactory,
     revision_with_content,
 )
-from tests.pages import said
+from tests.pages import landed, said
 
 pytestmark = pytest.mark.django_db
 State = Revision.State
@@ -269,8 +269,11 @@ def test_still_accurate_from_the_review_page(client, people, guideline):
     new_edition(guideline, people["recorder"])
     client.force_login(people["second_checker"])
     act = reverse("admin:articles_revision_act", args=[live.pk])
-    refused = client.post(
-        act, {"action": "still_accurate", "comment": " ", "expected_state": "approved"}
+    refused = landed(
+        client,
+        client.post(
+            act, {"action": "still_accurate", "comment": " ", "expected_state": "approved"}
+        ),
     )
     assert refused.status_code == 400
     assert "Say what you checked before you record that the article is still accurate." in said(
@@ -311,9 +314,12 @@ def test_the_recorder_cannot_clear_their_own_flag_from_the_review_page(client, p
     page = client.get(reverse("admin:articles_revision_review", args=[live.pk]))
     assert 'value="still_accurate"' not in page.content.decode()
     assert "You recorded the source change, so another medical reviewer must check" in said(page)
-    response = client.post(
-        reverse("admin:articles_revision_act", args=[live.pk]),
-        {"action": "still_accurate", "comment": "Mine is fine.", "expected_state": "approved"},
+    response = landed(
+        client,
+        client.post(
+            reverse("admin:articles_revision_act", args=[live.pk]),
+            {"action": "still_accurate", "comment": "Mine is fine.", "expected_state": "approved"},
+        ),
     )
     assert response.status_code == 400
     live.refresh_from_db()
@@ -332,9 +338,12 @@ def test_approving_a_stale_revision_in_the_admin_names_the_source(client, people
         f"A source this revision cites has changed since it was submitted: {GUIDELINE_NAME}."
         in said(page)
     )
-    response = client.post(
-        reverse("admin:articles_revision_act", args=[draft.pk]),
-        {"action": "approve", "comment": "", "expected_state": "under_review"},
+    response = landed(
+        client,
+        client.post(
+            reverse("admin:articles_revision_act", args=[draft.pk]),
+            {"action": "approve", "comment": "", "expected_state": "under_review"},
+        ),
     )
     assert response.status_code == 400
     assert (

@@ -26,7 +26,7 @@ def approved():
         article=ArticleFactory(title="Is it approved?"),
     )
     workflow.start_review(revision, checker)
-    workflow.approve(revision, checker)
+    workflow.approve(revision, checker, attested=True)
     revision.refresh_from_db()
     return revision
 

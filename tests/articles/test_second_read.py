@@ -31,7 +31,7 @@ from tests.factories import (
     reviewer,
     revision_with_content,
 )
-from tests.pages import said
+from tests.pages import landed, said
 
 pytestmark = pytest.mark.django_db
 State = Revision.State
@@ -49,7 +49,7 @@ def approve_new_revision(article, people, **content):
         draft.save(update_fields=list(content))
     workflow.submit(draft, people["author"], "A clearer question.")
     workflow.start_review(draft, people["second_checker"])
-    workflow.approve(draft, people["second_checker"], "Checked again.")
+    workflow.approve(draft, people["second_checker"], "Checked again.", attested=True)
     draft.refresh_from_db()
     return draft
 
@@ -215,7 +215,9 @@ def test_withdraw_from_the_review_page(client, people):
     assert 'value="withdraw"' in html, "the review page offers no Withdraw button"
     assert "Withdraw this revision" in said(page)
 
-    refused = act(client, draft, action="withdraw", comment=" ", expected_state="draft")
+    refused = landed(
+        client, act(client, draft, action="withdraw", comment=" ", expected_state="draft")
+    )
     assert refused.status_code == 400
     assert "Say why you withdraw this revision; it stays in the audit trail." in said(refused)
     draft.refresh_from_db()
@@ -237,7 +239,7 @@ def test_a_submitted_revision_page_offers_no_withdraw(client, people):
     submitted = revision_with_content(author=people["author"], state=State.SUBMITTED)
     client.force_login(people["author"])
     assert 'value="withdraw"' not in review_page(client, submitted).content.decode()
-    response = act(client, submitted, action="withdraw", comment=WITHDRAW_REASON)
+    response = landed(client, act(client, submitted, action="withdraw", comment=WITHDRAW_REASON))
     assert response.status_code == 400
     assert "“Withdraw this revision” is not possible: revision 1 is submitted." in said(response)
 
@@ -278,13 +280,16 @@ STALE_WORDS = (
 def test_still_accurate_with_an_empty_seen_is_a_conflict(client, people, guideline):
     live = _flagged(people, guideline)
     client.force_login(people["second_checker"])
-    response = act(
+    response = landed(
         client,
-        live,
-        action="still_accurate",
-        comment="Dosing unchanged.",
-        expected_state="approved",
-        seen="",
+        act(
+            client,
+            live,
+            action="still_accurate",
+            comment="Dosing unchanged.",
+            expected_state="approved",
+            seen="",
+        ),
     )
     assert response.status_code == 409
     assert STALE_WORDS in said(response)
@@ -295,12 +300,15 @@ def test_still_accurate_with_an_empty_seen_is_a_conflict(client, people, guideli
 def test_still_accurate_with_no_seen_field_is_a_conflict(client, people, guideline):
     live = _flagged(people, guideline)
     client.force_login(people["second_checker"])
-    response = act(
+    response = landed(
         client,
-        live,
-        action="still_accurate",
-        comment="Dosing unchanged.",
-        expected_state="approved",
+        act(
+            client,
+            live,
+            action="still_accurate",
+            comment="Dosing unchanged.",
+            expected_state="approved",
+        ),
     )
     assert response.status_code == 409
     assert STALE_WORDS in said(response)
@@ -421,7 +429,7 @@ def test_a_new_edition_sends_only_the_edition_and_its_date(client, people, guide
     # The reviewer is shown exactly what this change changed.
     client.force_login(people["second_checker"])
     flagged = said(review_page(client, live)).split("Flagged for a re-check", 1)[1]
-    newest = flagged.split("new edition, recorded", 1)[1].split("Actions", 1)[0]
+    newest = flagged.split("new edition, recorded", 1)[1].split("Either record below", 1)[0]
     assert "Edition 2024 edition 2026 update" in newest
     assert "DOI" not in newest
 
@@ -491,7 +499,7 @@ def test_a_stale_first_draft_form_does_not_write_its_old_title_back(client, peop
     draft.save(update_fields=["title"])
     workflow.submit(draft, people["author"], "First version.")
     workflow.start_review(draft, people["checker"])
-    workflow.approve(draft, people["checker"])
+    workflow.approve(draft, people["checker"], attested=True)
 
     response = client.post(url, data)
     assert response.status_code == 302, said(response)[:500]

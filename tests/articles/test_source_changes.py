@@ -38,7 +38,7 @@ def new_revision(revision, people, change_summary="Updated."):
     draft = workflow.start_revision(revision.article, people["author"])
     workflow.submit(draft, people["author"], change_summary)
     workflow.start_review(draft, people["second_checker"])
-    workflow.approve(draft, people["second_checker"], "Checked again.")
+    workflow.approve(draft, people["second_checker"], "Checked again.", attested=True)
     draft.refresh_from_db()
     return draft
 
@@ -541,7 +541,7 @@ def test_a_revision_submitted_before_the_change_cannot_be_approved(people, guide
     new_edition(guideline, people["recorder"])
     events = draft.events.count()
     with pytest.raises(workflow.TransitionError) as refused:
-        workflow.approve(draft, people["second_checker"], "Fine.")
+        workflow.approve(draft, people["second_checker"], "Fine.", attested=True)
     assert f"A source this revision cites changed after it was submitted ({GUIDELINE_NAME})" in str(
         refused.value
     )
@@ -557,7 +557,9 @@ def test_a_revision_submitted_before_the_change_cannot_be_approved(people, guide
     assert not workflow.outdated_citations(draft).exists()
     assert draft.citations.get().version.edition == "2026 update"
     workflow.start_review(draft, people["second_checker"])
-    workflow.approve(draft, people["second_checker"], "Checked against the 2026 update.")
+    workflow.approve(
+        draft, people["second_checker"], "Checked against the 2026 update.", attested=True
+    )
     draft.refresh_from_db()
     live.refresh_from_db()
     assert draft.state == State.APPROVED and live.recheck_since is None

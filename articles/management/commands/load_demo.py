@@ -115,4 +115,4 @@ class Command(BaseCommand):
         if spec["state"] in (Revision.State.UNDER_REVIEW, Revision.State.APPROVED):
             workflow.start_review(revision, checker)
         if spec["state"] == Revision.State.APPROVED:
-            workflow.approve(revision, checker)
+            workflow.approve(revision, checker, attested=True)

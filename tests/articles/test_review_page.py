@@ -1,0 +1,171 @@
+"""The review page as a reviewer reads and acts on it: text first, then the decision; approving
+needs the attestation and a confirmation; a refusal comes back to the page's own address."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from articles import workflow
+from articles.models import Revision
+from tests.factories import SourceFactory, editor, reviewer, revision_with_content
+from tests.pages import landed, said
+
+pytestmark = pytest.mark.django_db
+State = Revision.State
+ATTESTATION = "I have read every reading level and checked the references"
+
+
+@pytest.fixture
+def under_review():
+    author, checker = editor(), reviewer(email="checker@example.com")
+    revision = revision_with_content(
+        state=State.SUBMITTED,
+        author=author,
+        sources=[SourceFactory(), SourceFactory()],
+        texts={"patient": "Low doses work well [1].\n\nAsk your doctor [2]."},
+    )
+    workflow.start_review(revision, checker)
+    return revision, checker
+
+
+def review_url(revision):
+    return reverse("admin:articles_revision_review", args=[revision.pk])
+
+
+def approve_url(revision):
+    return reverse("admin:articles_revision_approve", args=[revision.pk])
+
+
+def act_url(revision):
+    return reverse("admin:articles_revision_act", args=[revision.pk])
+
+
+def test_the_decision_comes_after_the_text_and_the_references(client, under_review):
+    revision, checker = under_review
+    client.force_login(checker)
+    text = said(client.get(review_url(revision)))
+    positions = [
+        text.index(heading)
+        for heading in (
+            "The text, as readers will see it",
+            "References, as readers",
+            "Your decision",
+        )
+    ]
+    assert positions == sorted(positions)
+    assert ATTESTATION in text.split("Your decision", 1)[1]
+
+
+def test_every_in_page_link_on_the_review_page_has_its_target(client, under_review):
+    revision, checker = under_review
+    client.force_login(checker)
+    html = client.get(review_url(revision)).content.decode()
+    targets = set(re.findall(r'href="#([^"]+)"', html))
+    assert {"ref-1", "ref-2"} <= targets
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert not targets - set(ids), f"links to missing anchors: {targets - set(ids)}"
+
+
+def test_approving_needs_the_tick(client, under_review):
+    revision, checker = under_review
+    client.force_login(checker)
+    response = client.post(approve_url(revision), {"comment": "Fine by me."})
+    page = landed(client, response)
+    assert response["Location"] == review_url(revision)
+    assert page.status_code == 400
+    assert f"Tick “{ATTESTATION}” before you approve" in said(page)
+    # Focus goes to the message, and what was typed is still in the box.
+    assert re.search(
+        r'<p class="errornote" role="alert" id="action-error" tabindex="-1" autofocus>',
+        page.content.decode(),
+    )
+    assert "Fine by me.</textarea>" in page.content.decode()
+    revision.refresh_from_db()
+    assert revision.state == State.UNDER_REVIEW
+    # Straight to the action without the tick: refused too, by the workflow itself.
+    response = client.post(
+        act_url(revision),
+        {"action": "approve", "comment": "", "expected_state": State.UNDER_REVIEW},
+    )
+    assert landed(client, response).status_code == 400
+    revision.refresh_from_db()
+    assert revision.state == State.UNDER_REVIEW
+    with pytest.raises(workflow.TransitionError, match="Tick"):
+        workflow.approve(revision, checker)
+
+
+def test_the_confirmation_names_what_is_approved_and_the_event_records_the_tick(
+    client, under_review
+):
+    revision, checker = under_review
+    client.force_login(checker)
+    confirm = client.post(approve_url(revision), {"attested": "yes", "comment": "All checked."})
+    assert confirm.status_code == 200
+    text = said(confirm)
+    assert f"You are approving revision {revision.number} of “{revision.title}”" in text
+    for label in ("patient text", "caregiver text", "student text", "clinician text"):
+        assert label in text
+    assert "2 references" in text
+    assert "as checked by Dr. Rowan Reviewer, MD, FAAD" in text
+    assert "All checked.</textarea>" in confirm.content.decode()
+    revision.refresh_from_db()
+    assert revision.state == State.UNDER_REVIEW  # the confirmation changes nothing
+
+    done = client.post(
+        act_url(revision),
+        {
+            "action": "approve",
+            "attested": "yes",
+            "comment": "All checked.",
+            "expected_state": State.UNDER_REVIEW,
+        },
+    )
+    page = landed(client, done)
+    assert f"Approved revision {revision.number} of “{revision.title}”" in said(page)
+    assert "Readers now see it as checked by Dr. Rowan Reviewer, MD, FAAD" in said(page)
+    event = revision.events.get(action="approve")
+    assert event.details["attested"] == ATTESTATION
+    assert event.comment == "All checked."
+
+
+def test_the_confirmation_is_not_a_page_to_open_directly(client, under_review):
+    revision, checker = under_review
+    client.force_login(checker)
+    response = client.get(approve_url(revision))
+    assert response.status_code == 302 and response["Location"] == review_url(revision)
+
+
+def test_someone_who_may_not_approve_gets_the_reason_not_the_confirmation(client, under_review):
+    revision, _ = under_review
+    other = reviewer(email="other@example.com")
+    client.force_login(other)
+    page = landed(client, client.post(approve_url(revision), {"attested": "yes"}))
+    assert page.status_code == 400
+    assert "Only the reviewer assigned to this revision can do that." in said(page)
+
+
+def test_a_refusal_shows_once_and_reloading_reposts_nothing(client, under_review):
+    revision, checker = under_review
+    client.force_login(checker)
+    response = client.post(
+        act_url(revision),
+        {"action": "request_changes", "comment": " ", "expected_state": State.UNDER_REVIEW},
+    )
+    assert response.status_code == 302 and response["Location"] == review_url(revision)
+    first = client.get(response["Location"])
+    assert first.status_code == 400
+    assert "Say what needs to change before you request changes." in said(first)
+    reloaded = client.get(response["Location"])
+    assert reloaded.status_code == 200
+    assert "Say what needs to change" not in said(reloaded)
+    assert revision.events.count() == 1  # the review's start: nothing more
+
+
+def test_the_review_page_costs_a_bounded_number_of_queries(
+    client, under_review, django_assert_max_num_queries
+):
+    revision, checker = under_review
+    client.force_login(checker)
+    with django_assert_max_num_queries(40):
+        assert client.get(review_url(revision)).status_code == 200
