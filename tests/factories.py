@@ -139,7 +139,8 @@ class VariantFactory(factory.django.DjangoModelFactory):
 def revision_with_content(*, sources=(), texts=None, state=Revision.State.DRAFT, **fields):
     """A revision citing `sources` in order, with one variant per audience, left in `state`.
 
-    `texts` maps audience slugs to Markdown; audiences it leaves out get a one-line stand-in.
+    `texts` maps audience slugs to Markdown; audiences it leaves out get a one-line stand-in
+    that cites every source.
     Content is written while the revision is a draft; the state is then set directly, as test
     data (application code changes states only through articles.workflow).
     """
@@ -150,6 +151,13 @@ def revision_with_content(*, sources=(), texts=None, state=Revision.State.DRAFT,
     for option in Audience.objects.all():
         if option.slug in texts:
             VariantFactory(revision=revision, audience=option, body_markdown=texts[option.slug])
+        elif sources:  # the stand-in cites every source, as a submitted text must
+            cites = ", ".join(str(n) for n in range(1, len(sources) + 1))
+            VariantFactory(
+                revision=revision,
+                audience=option,
+                body_markdown=f"## Short answer\n\nThis is the {option.slug} version [{cites}].",
+            )
         else:
             VariantFactory(revision=revision, audience=option)
     if state != Revision.State.DRAFT:

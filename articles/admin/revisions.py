@@ -7,6 +7,7 @@ from django.forms import Textarea, TextInput
 from django.http import HttpResponseRedirect
 from django.utils.text import Truncator
 
+from .. import citation_checks
 from ..models import Article, Citation, ReviewEvent, Revision, Variant
 from ..models.reviewers import held_by_nobody
 from .badges import state_badge
@@ -217,7 +218,14 @@ class RevisionAdmin(ReviewViewsMixin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        form.instance.contributors.add(request.user)
+        revision = form.instance
+        revision.contributors.add(request.user)
+        # Saved anyway (the editor may cite it next), but said now: submitting is refused.
+        texts = [revision.answer, revision.pregnancy_warning]
+        texts += revision.variants.values_list("body_markdown", flat=True)
+        positions = revision.citations.values_list("position", flat=True)
+        if uncited := citation_checks.uncited_references(positions, texts):
+            messages.warning(request, citation_checks.uncited_message(revision, uncited))
 
     def get_urls(self):
         return [*self.review_urls(), *super().get_urls()]

@@ -472,6 +472,12 @@ class Variant(models.Model):
         return super().delete(*args, **kwargs)
 
     def clean(self):
-        references = self.revision.citations.count() if self.revision_id else None
-        if problem := cited_text_problem(self.body_markdown, references):
+        from ..citation_checks import guideline_section_problem, kinds_by_position
+
+        kinds = kinds_by_position(self.revision) if self.revision_id else None
+        references = len(kinds) if kinds is not None else None
+        problem = cited_text_problem(self.body_markdown, references)
+        if not problem and kinds is not None:
+            problem = guideline_section_problem(self.body_markdown, kinds)
+        if problem:
             raise ValidationError({"body_markdown": problem})

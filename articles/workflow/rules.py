@@ -9,6 +9,12 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef
 from django.utils.html import format_html
 
+from ..citation_checks import (
+    guideline_section_problem,
+    kinds_by_position,
+    uncited_message,
+    uncited_references,
+)
 from ..models import Audience, Revision, SourceVersion
 from ..models.article import cited_text_problem
 from ..models.reviewers import medical_reviewers
@@ -227,6 +233,12 @@ def _submit_refusal(revision, user):
             )
         if problem := cited_text_problem(text, None):
             return f"The {label}: {problem}"
+    kinds = kinds_by_position(revision)
+    for label, text in texts:
+        if problem := guideline_section_problem(text, kinds):
+            return f"The {label}: {problem}"
+    if uncited := uncited_references(kinds, [text for _, text in texts]):
+        return uncited_message(revision, uncited)
     return ""
 
 
