@@ -6,11 +6,15 @@ Works on the sanitized HTML `articles.rendering` stores, so it sees exactly what
 A comment is anchored by the block's text, with its position as the fallback (`locate`): after
 an edit it stays on the same paragraph when that paragraph is unchanged or only slightly edited,
 wherever it moved, and falls back to the old position when no paragraph is alike any more.
+
+Markdown wraps all text in blocks, but raw HTML an editor types may leave some outside any (the
+sanitizer unwraps a `<div>` or a `<table>`, keeping its text). Readers see that text, so it is a
+block too: a paragraph ("p") running up to the next block or list.
 """
 
 import difflib
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -18,6 +22,8 @@ HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 BLOCK_TAGS = HEADING_TAGS | {"p", "li", "blockquote", "hr", "pre"}
 LIST_TAGS = {"ul", "ol"}
 VOID_TAGS = {"br", "hr", "img", "wbr"}
+# Tags inside a block that separate words in its text ("a<br>b" reads "a b", not "ab").
+WORD_BREAK_TAGS = BLOCK_TAGS | LIST_TAGS | {"br"}
 # How alike (difflib ratio of the words) a paragraph must be to keep a comment after an edit.
 SIMILAR_ENOUGH = 0.6
 
@@ -45,6 +51,17 @@ def normalized(text: str) -> str:
     return " ".join(text.split())
 
 
+@dataclass
+class _OpenBlock:
+    tag: str
+    container: str
+    list_number: int
+    loose: bool = False  # text outside any block: ends where the next block or list starts
+    depth: int = 1  # open elements of the block's own tag (a list item holding a list)
+    html: list = field(default_factory=list)
+    text: list = field(default_factory=list)
+
+
 class _Splitter(HTMLParser):
     def __init__(self, source: str):
         super().__init__(convert_charrefs=False)
@@ -52,16 +69,22 @@ class _Splitter(HTMLParser):
         self.blocks: list[Block] = []
         self.lists: list[tuple[str, int]] = []  # open lists: (tag, number)
         self.lists_seen = 0
-        self.current = None  # [tag, container, list_number, depth, html parts, text parts]
+        self.current: _OpenBlock | None = None
 
     def _raw(self):
         return self.get_starttag_text() or ""
 
     def handle_starttag(self, tag, attrs):
-        if self.current is not None:
-            if tag == self.current[0] and tag not in VOID_TAGS:
-                self.current[3] += 1
-            self.current[4].append(self._raw())
+        current = self.current
+        if current is not None and current.loose and tag in BLOCK_TAGS | LIST_TAGS:
+            self._close()
+            current = None
+        if current is not None:
+            if tag == current.tag and tag not in VOID_TAGS and not current.loose:
+                current.depth += 1
+            current.html.append(self._raw())
+            if tag in WORD_BREAK_TAGS:
+                current.text.append(" ")
             return
         if tag in LIST_TAGS:
             self.lists_seen += 1
@@ -69,29 +92,42 @@ class _Splitter(HTMLParser):
             return
         if tag in BLOCK_TAGS:
             container, number = self.lists[-1] if (tag == "li" and self.lists) else ("", 0)
-            self.current = [tag, container, number, 1, [], []]
+            self.current = _OpenBlock(tag, container, number)
             if tag in VOID_TAGS:
                 self._close()
+            return
+        self._open_loose()
+        self.current.html.append(self._raw())
+        if tag in WORD_BREAK_TAGS:
+            self.current.text.append(" ")
 
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag):
-        if self.current is None:
+        current = self.current
+        if current is not None and current.loose and tag in LIST_TAGS:
+            self._close()
+            current = None
+        if current is None:
             if tag in LIST_TAGS and self.lists:
                 self.lists.pop()
             return
-        if tag == self.current[0]:
-            self.current[3] -= 1
-            if self.current[3] == 0:
+        if tag == current.tag and not current.loose:
+            current.depth -= 1
+            if current.depth == 0:
                 self._close()
                 return
-        self.current[4].append(f"</{tag}>")
+        current.html.append(f"</{tag}>")
+        if tag in WORD_BREAK_TAGS:
+            current.text.append(" ")
 
     def handle_data(self, data):
+        if self.current is None and data.strip():
+            self._open_loose()
         if self.current is not None:
-            self.current[4].append(data)
-            self.current[5].append(html.unescape(data))
+            self.current.html.append(data)
+            self.current.text.append(html.unescape(data))
 
     def handle_entityref(self, name):
         self.handle_data(f"&{name};")
@@ -99,24 +135,26 @@ class _Splitter(HTMLParser):
     def handle_charref(self, name):
         self.handle_data(f"&#{name};")
 
+    def _open_loose(self):
+        self.current = _OpenBlock("p", "", 0, loose=True)
+
     def _close(self):
-        tag, container, number, _, html_parts, text_parts = self.current
+        current = self.current
         self.blocks.append(
             Block(
                 index=len(self.blocks),
-                tag=tag,
-                container=container,
-                list_number=number,
-                html="".join(html_parts).strip(),
-                text=normalized("".join(text_parts)),
+                tag=current.tag,
+                container=current.container,
+                list_number=current.list_number,
+                html="".join(current.html).strip(),
+                text=normalized("".join(current.text)),
             )
         )
         self.current = None
 
 
 def split_blocks(rendered_html: str) -> list[Block]:
-    """The blocks of a rendered text, in order. Text outside any block is not expected from
-    the renderer (Markdown wraps everything) and is left out."""
+    """The blocks of a rendered text, in order."""
     splitter = _Splitter(rendered_html or "")
     splitter.feed(rendered_html or "")
     splitter.close()

@@ -329,6 +329,22 @@ def word_diff(old_html: str, new_html: str) -> str:
     return _join(pieces)
 
 
+def comparable(rendered_html: str) -> tuple:
+    """What `has_changes` compares: equal for two texts exactly when readers see no difference."""
+    return tuple(token.key for token in _tokens(rendered_html))
+
+
 def has_changes(old_html: str, new_html: str) -> bool:
     """Whether readers of `new_html` could notice any difference from `old_html`."""
-    return [token.key for token in _tokens(old_html)] != [token.key for token in _tokens(new_html)]
+    return comparable(old_html) != comparable(new_html)
+
+
+def marked_text(rendered_html: str, mark: str = "") -> str:
+    """HTML showing the text of `rendered_html` as `word_diff` shows an unchanged run, one line
+    per block, all of it inside `<del>` or `<ins>` when `mark` is "del" or "ins" (for a wholly
+    removed or added text: its formatting is not labelled, only its words and link notes show,
+    with the spelling of a changed run). "" when the text shows nothing (an `<hr>`)."""
+    if mark not in ("", "del", "ins"):
+        raise ValueError(f"not a mark: {mark!r}")
+    pieces = _pieces(_tokens(rendered_html))
+    return _join(piece if piece is BREAK else (*piece[:2], mark or None) for piece in pieces)
