@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from .. import readability
 from ..rendering import citation_numbers, render_variant, unsafe_link_targets
 from .audience import Audience
 from .reviewers import held_by_nobody
@@ -449,6 +450,8 @@ class Variant(models.Model):
         help_text="Cite sources by their number in the reference list: [1] or [2, 5].",
     )
     body_html = models.TextField(editable=False)
+    # `readability.measure(body_html)`, stored at save so no page computes it per request.
+    reading_level = models.JSONField(default=dict, editable=False)
 
     class Meta:
         ordering = ["revision", "audience__order"]
@@ -462,10 +465,15 @@ class Variant(models.Model):
     def save(self, *args, **kwargs):
         self.revision.ensure_editable()
         self.body_html = render_variant(self.body_markdown)
+        self.reading_level = readability.measure(self.body_html)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "body_markdown" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "body_html"}
+            kwargs["update_fields"] = {*update_fields, "body_html", "reading_level"}
         super().save(*args, **kwargs)
+
+    def measured_level(self) -> dict:
+        """The stored reading level; measured now for a row saved before it was stored."""
+        return self.reading_level or readability.measure(self.body_html)
 
     def delete(self, *args, **kwargs):
         self.revision.ensure_editable()

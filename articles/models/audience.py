@@ -11,7 +11,9 @@ class Audience(models.Model):
     reading_grade = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        help_text="Target Flesch-Kincaid grade for this audience's text; empty for no target.",
+        help_text="Target Flesch-Kincaid grade: a text for this audience must read at this US "
+        "school grade or lower to be submitted without a reason. SMOG is shown beside it for "
+        "information. Empty for no target.",
     )
     order = models.PositiveSmallIntegerField(default=0)
     is_default = models.BooleanField(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef
 from django.utils.html import format_html
 
+from .. import readability
 from ..citation_checks import (
     guideline_section_problem,
     kinds_by_position,
@@ -240,6 +241,53 @@ def _submit_refusal(revision, user):
     if uncited := uncited_references(kinds, [text for _, text in texts]):
         return uncited_message(revision, uncited)
     return ""
+
+
+def reading_levels(revision):
+    """[(variant, level, target)] for each of the revision's variants, in audience order: the
+    stored reading level (measured now for a variant saved before levels were stored) and the
+    audience's Flesch-Kincaid target (None: no target)."""
+    return [
+        (variant, variant.measured_level(), variant.audience.reading_grade)
+        for variant in revision.variants.select_related("audience")
+    ]
+
+
+def reading_level_misses(revision):
+    """[(variant, level, target)] for the variants that read above their audience's target."""
+    return [entry for entry in reading_levels(revision) if readability.misses(*entry[1:])]
+
+
+def reading_level_refusal(misses) -> str:
+    """Why a revision is not submitted as it reads, every missing variant with its numbers."""
+    described = ". ".join(
+        readability.describe_miss(variant.audience.label, level, target)
+        for variant, level, target in misses
+    )
+    which = "text reads above its" if len(misses) == 1 else "texts read above their"
+    return (
+        f"The {which} target reading level. {described}. Shorten long sentences and use "
+        "everyday words, or give a reason to submit anyway."
+    )
+
+
+def reading_level_check(revision, override=""):
+    """(refusal, details) for submitting `revision`: why it is refused ("" when every text meets
+    its target, or when the editor gave `override`, a reason), and what its submit event
+    records: every variant's level and target, and the reason when one was given."""
+    override = (override or "").strip()
+    levels = reading_levels(revision)
+    missed = [entry for entry in levels if readability.misses(*entry[1:])]
+    keys = ("fk_grade", "smog", "words")
+    details = {
+        "reading_levels": {
+            variant.audience.slug: {**{key: level.get(key) for key in keys}, "target": target}
+            for variant, level, target in levels
+        }
+    }
+    if override:
+        details["reading_override"] = override
+    return (reading_level_refusal(missed) if missed and not override else ""), details
 
 
 def _approve_refusal(revision, user):

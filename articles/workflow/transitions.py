@@ -27,6 +27,7 @@ from .rules import (
     _is_contributor,
     can_review,
     outdated_citations,
+    reading_level_check,
     refusal,
 )
 
@@ -101,9 +102,18 @@ def _show_on_index(revision):
         )
 
 
-def submit(revision, user, change_summary, expected_state=None):
+def submit(revision, user, change_summary, expected_state=None, reading_override=""):
     """Editor sends a draft (or a revision sent back) for medical review. Its references are
-    pinned to the sources' latest versions: what the reviewer reads is what readers will."""
+    pinned to the sources' latest versions: what the reviewer reads is what readers will.
+
+    A text reading above its audience's target grade is refused, with the numbers, unless the
+    editor gives `reading_override`, a reason; the event records every variant's level."""
+    checked = {}
+
+    def readable_or_overridden(locked):
+        refused, checked["details"] = reading_level_check(locked, reading_override)
+        if refused:
+            raise TransitionError(refused)
 
     def pin_and_show(submitted):
         latest = SourceVersion.objects.filter(source=OuterRef("source")).order_by("-number")
@@ -118,6 +128,8 @@ def submit(revision, user, change_summary, expected_state=None):
         user,
         comment=change_summary,
         expected_state=expected_state,
+        check=readable_or_overridden,
+        details=lambda locked: checked["details"],
         then=pin_and_show,
         change_summary=(change_summary or "").strip(),
         submitted_at=timezone.now(),
@@ -290,13 +302,20 @@ PERFORM = {
 }
 
 
+# The one argument beyond the comment that each action's form may send.
+EXTRA_ARGUMENT = {
+    "submit": "reading_override",
+    "approve": "attested",
+    "reassign": "reviewer",
+    "still_accurate": "seen",
+}
+
+
 def perform(action_name, revision, user, comment="", expected_state=None, **extra):
     """Run the transition named `action_name` (as posted by a form)."""
     if action_name not in PERFORM:
         raise TransitionError("That is not a review action.")
-    wanted = {"reassign": "reviewer", "still_accurate": "seen", "approve": "attested"}.get(
-        action_name
-    )
+    wanted = EXTRA_ARGUMENT.get(action_name)
     extra = {wanted: extra.get(wanted)} if wanted else {}
     return PERFORM[action_name](revision, user, comment, expected_state=expected_state, **extra)
 
@@ -379,6 +398,7 @@ def start_revision(article, user, change_summary=""):
                         audience_id=v.audience_id,
                         body_markdown=v.body_markdown,
                         body_html=v.body_html,
+                        reading_level=v.reading_level,
                     )
                     for v in base.variants.all()
                 )
