@@ -31,6 +31,13 @@ class Comparison:
     references: list[ReferenceChange] = field(default_factory=list)
 
     @property
+    def changes(self):
+        """How many of the title, summary, key facts and references changed (each reference
+        added, removed or edited counts once)."""
+        texts = (self.title_diff, self.summary_diff, self.answer_diff, self.pregnancy_diff)
+        return sum(1 for diff in texts if diff) + len(self.references)
+
+    @property
     def has_changes(self):
         return bool(
             self.title_diff

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 
 from .. import workflow
 from ..comparison import compare
-from ..diff import has_changes, word_diff
 from ..models import Audience, Revision
+from ..review_diff import diff_audience
 
 State = Revision.State
 
@@ -63,6 +63,7 @@ class ReviewViewsMixin:
         live = revision.article.live_revision()
         compare_to = live if live and live.pk != revision.pk else None
         actions = workflow.available_actions(revision, request.user)
+        events = list(revision.events.select_related("actor"))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -91,7 +92,11 @@ class ReviewViewsMixin:
             "refusals": workflow.refusals(revision, request.user)
             if not set(actions) - {*workflow.CONTINUITY_ACTIONS, workflow.WITHDRAW}
             else [],
-            "events": revision.events.select_related("actor"),
+            "events": events,
+            "reading_misses": workflow.reading_level_misses(revision)
+            if workflow.SUBMIT in actions
+            else [],
+            "submitted": next((e for e in reversed(events) if e.action == "submit"), None),
             "error": refused.get("error", ""),
             "typed": refused.get("typed", {}),
             "now": timezone.now(),
@@ -105,16 +110,36 @@ class ReviewViewsMixin:
 
     @staticmethod
     def _variants(revision, compare_to):
+        """Each reading level's text with its reading level and, against the revision readers
+        see now, its changes. Each change links to the next, across the audiences in order,
+        and the last one to the reviewer's decision."""
         old_html = (
             {v.audience_id: v.body_html for v in compare_to.variants.all()} if compare_to else {}
         )
-        variants = []
-        for variant in revision.variants.select_related("audience"):
-            old = old_html.get(variant.audience_id, "")
-            changed = has_changes(old, variant.body_html)
-            diff = word_diff(old, variant.body_html) if compare_to and changed else ""
-            variants.append({"variant": variant, "diff": diff, "changed": changed})
-        return variants
+        variants = list(revision.variants.select_related("audience"))
+        items, next_id, next_label = [], "decision", "Go to your decision"
+        for variant in reversed(variants):
+            diff = None
+            if compare_to:
+                diff = diff_audience(
+                    old_html.get(variant.audience_id, ""),
+                    variant.body_html,
+                    id_prefix=variant.audience.slug,
+                    next_id=next_id,
+                    next_label=next_label,
+                )
+                if diff.anchors:
+                    next_id = diff.anchors[0]
+                    next_label = f"Next: the {variant.audience.label.lower()} text's changes"
+            items.append(
+                {
+                    "variant": variant,
+                    "diff": diff,
+                    "level": variant.measured_level(),
+                    "anchor": f"text-{variant.audience.slug}",
+                }
+            )
+        return items[::-1]
 
     @staticmethod
     def _reassign_choices(revision):
@@ -176,9 +201,15 @@ class ReviewViewsMixin:
                 # A form always says which changes it showed; no answer is an unchecked one.
                 seen=request.POST.get("seen", ""),
                 attested=request.POST.get("attested") == "yes",
+                reading_override=request.POST.get("reading_override", ""),
             )
         except workflow.TransitionError as error:
-            typed = {"action": action, "comment": comment, "reviewer": request.POST.get("reviewer")}
+            typed = {
+                "action": action,
+                "comment": comment,
+                "reviewer": request.POST.get("reviewer"),
+                "reading_override": request.POST.get("reading_override", ""),
+            }
             status = 409 if isinstance(error, workflow.ConflictError) else 400
             return self._refused(request, revision.pk, str(error), typed, status)
         revision.refresh_from_db()

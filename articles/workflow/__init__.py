@@ -36,6 +36,7 @@ from .rules import (
     available_actions,
     can_review,
     outdated_citations,
+    reading_level_misses,
     refusal,
     refusals,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "flag_citing_revisions",
     "medical_reviewers",
     "outdated_citations",
+    "reading_level_misses",
     "perform",
     "reassign",
     "refusal",

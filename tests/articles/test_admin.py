@@ -10,7 +10,7 @@ from articles import workflow
 from articles.models import ReviewEvent, Revision
 from articles.models.article import add_months
 from tests.factories import editor, reviewer, revision_with_content
-from tests.pages import text_of
+from tests.pages import said, text_of
 
 pytestmark = pytest.mark.django_db
 State = Revision.State
@@ -42,9 +42,10 @@ def test_review_page_shows_variants_diff_buttons_and_timeline(
         response = client.get(reverse("admin:articles_revision_review", args=[second.pk]))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Changes are marked against revision 1" in text_of(response)
+    assert "Each reading level's changes are marked against revision 1" in text_of(response)
     assert "Low doses work <ins>about as</ins> well." in html
-    assert "Caregiver — no changes" in text_of(response)
+    assert "What changed since revision 1" in text_of(response)
+    assert "Patient: 1 change" in said(response) and "Caregiver: no changes" in said(response)
     assert 'value="start_review"' in html and ">Start review</button>" in html
     assert 'aria-current="step"' in html
     timeline = text_of(response).split("Timeline", 1)[1]

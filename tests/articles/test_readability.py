@@ -14,8 +14,8 @@ from articles.models import Audience, ReviewEvent, Revision, Variant
 from articles.readability import describe_miss, measure, misses
 from articles.rendering import render_variant
 from articles.workflow import rules
-from tests.factories import SourceFactory, audience, editor, revision_with_content
-from tests.pages import said
+from tests.factories import SourceFactory, audience, editor, reviewer, revision_with_content
+from tests.pages import landed, said
 
 pytestmark = pytest.mark.django_db
 
@@ -179,9 +179,14 @@ def test_a_text_above_its_target_is_refused_with_the_numbers(cast):
 def test_the_editor_sees_the_refusal_on_the_review_page(client, cast):
     revision = draft(patient=HARD)
     client.force_login(cast["author"])
-    response = client.post(
-        reverse("admin:articles_revision_act", args=[revision.pk]),
-        {"action": "submit", "comment": "First version.", "expected_state": "draft"},
+    act = reverse("admin:articles_revision_act", args=[revision.pk])
+    before = said(client.get(reverse("admin:articles_revision_review", args=[revision.pk])))
+    assert "The patient text reads at Flesch-Kincaid grade 19.4, above its target" in before
+    response = landed(
+        client,
+        client.post(
+            act, {"action": "submit", "comment": "First version.", "expected_state": "draft"}
+        ),
     )
     assert response.status_code == 400
     assert (
@@ -190,6 +195,25 @@ def test_the_editor_sees_the_refusal_on_the_review_page(client, cast):
         "use everyday words, or give a reason to submit anyway."
     ) in said(response)
     assert Revision.objects.get(pk=revision.pk).state == Revision.State.DRAFT
+
+    # With a reason, from the same form: submitted, and the reviewer reads the reason.
+    reason = "Drug names cannot be shortened."
+    done = client.post(
+        act,
+        {
+            "action": "submit",
+            "comment": "First version.",
+            "expected_state": "draft",
+            "reading_override": reason,
+        },
+    )
+    assert done.status_code == 302
+    assert Revision.objects.get(pk=revision.pk).state == Revision.State.SUBMITTED
+    client.force_login(reviewer(email="reads.reasons@example.com"))
+    shown = said(client.get(reverse("admin:articles_revision_review", args=[revision.pk])))
+    assert (
+        f"Submitted although a text reads above its target. The editor's reason: {reason}"
+    ) in shown
 
 
 def test_with_a_reason_it_is_submitted_and_the_reason_recorded(cast):

@@ -48,7 +48,7 @@ def test_the_decision_comes_after_the_text_and_the_references(client, under_revi
     positions = [
         text.index(heading)
         for heading in (
-            "The text, as readers will see it",
+            "The whole clinician text, as readers will see it",
             "References, as readers",
             "Your decision",
         )
