@@ -124,6 +124,8 @@ def test_the_confirmation_names_what_is_approved_and_the_event_records_the_tick(
     page = landed(client, done)
     assert f"Approved revision {revision.number} of “{revision.title}”" in said(page)
     assert "Readers now see it as checked by Dr. Rowan Reviewer, MD, FAAD" in said(page)
+    timeline = said(page).split("Timeline", 1)[1]
+    assert f"Ticked: “{ATTESTATION}”." in timeline
     event = revision.events.get(action="approve")
     assert event.details["attested"] == ATTESTATION
     assert event.comment == "All checked."
