@@ -2,15 +2,17 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import BooleanField, Case, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.forms import Textarea, TextInput
 from django.http import HttpResponseRedirect
-from django.utils.text import Truncator
+from django.urls import reverse
+from django.utils.html import format_html
 
 from .. import citation_checks
-from ..models import Article, Citation, ReviewEvent, Revision, Variant
+from ..models import Article, Citation, Revision, Variant
 from ..models.reviewers import held_by_nobody
-from .badges import state_badge
+from . import worklists
+from .badges import next_step_label, revision_state_badge
 from .review import ReviewViewsMixin
 
 State = Revision.State
@@ -43,48 +45,42 @@ class VariantInline(FrozenWhenSubmittedMixin, admin.StackedInline):
 
 
 class ReviewQueueFilter(admin.SimpleListFilter):
+    """The revision list's queues: one value per work list on the admin home (its "See all"
+    link), plus a reviewer's whole queue and everything needing a reviewer."""
+
     title = "review queue"
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        return [
-            ("awaiting_me", "Awaiting my review"),
-            ("assigned_to_me", "Assigned to me"),
-            ("flagged", "Flagged: a cited source changed"),
-            ("needs_reviewer", "Needs a reviewer"),
-            ("overdue", "Review overdue"),
-        ]
+        mine = worklists.worklists_for(request.user)
+        reviewing = [(w.key, w.filter_label) for w in mine if w.role == worklists.REVIEWER]
+        editing = [(w.key, w.filter_label) for w in mine if w.role == worklists.EDITOR]
+        if reviewing:
+            reviewing = [
+                ("awaiting_me", "My review queue: to take, in progress, to re-check"),
+                *reviewing,
+                ("needs_reviewer", "Needs a reviewer (anyone's work)"),
+            ]
+        return reviewing + editing
 
     def queryset(self, request, queryset):
+        user = request.user
         if self.value() == "awaiting_me":
-            return queryset.awaiting_review_by(request.user)
-        if self.value() == "assigned_to_me":
-            return queryset.filter(state=State.UNDER_REVIEW, assigned_reviewer=request.user)
-        if self.value() == "flagged":
-            return queryset.flagged()
+            return queryset.filter(
+                Q(pk__in=Revision.objects.awaiting_review_by(user).values("pk"))
+                | Q(pk__in=Revision.objects.reviews_in_progress(user).values("pk"))
+            )
         if self.value() == "needs_reviewer":
             return queryset.needing_reviewer()
-        if self.value() == "overdue":
-            return queryset.overdue()
+        if worklist := worklists.BY_KEY.get(self.value()):
+            return worklist.members(queryset, user)
         return queryset
-
-
-def _latest_flag(field):
-    return Subquery(
-        ReviewEvent.objects.filter(
-            revision=OuterRef("pk"),
-            action="source_changed",
-            created_at__gte=OuterRef("recheck_since"),
-        )
-        .order_by("-created_at")
-        .values(f"details__{field}")[:1]
-    )
 
 
 @admin.register(Revision)
 class RevisionAdmin(ReviewViewsMixin, admin.ModelAdmin):
     list_display = [
-        "title",
+        "article_title",
         "number",
         "state_label",
         "next_step",
@@ -92,7 +88,7 @@ class RevisionAdmin(ReviewViewsMixin, admin.ModelAdmin):
         "assigned_reviewer",
         "created_at",
     ]
-    list_display_links = ["title", "number"]
+    list_display_links = ["number"]
     list_filter = [ReviewQueueFilter, "state"]
     list_select_related = ["article", "author", "assigned_reviewer"]
     search_fields = ["title", "article__title", "change_summary"]
@@ -121,22 +117,19 @@ class RevisionAdmin(ReviewViewsMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         # Annotated before it is ordered: the default order is the queue rank annotated here.
-        queryset = self.model._default_manager.get_queryset().annotate(
-            flagged_source=_latest_flag("source"),
-            flagged_change=_latest_flag("change_label"),
-            nobody_holds=Case(
-                When(held_by_nobody(), then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
-            # Flagged articles first, then reviews that have nobody to do them.
-            queue_rank=Case(
-                When(recheck_since__isnull=False, state=State.APPROVED, then=Value(0)),
-                When(state=State.SUBMITTED, then=Value(1)),
-                When(held_by_nobody(), then=Value(1)),
-                default=Value(2),
-                output_field=IntegerField(),
-            ),
+        queryset = (
+            self.model._default_manager.get_queryset()
+            .with_next_step()
+            .annotate(
+                # Flagged articles first, then reviews that have nobody to do them.
+                queue_rank=Case(
+                    When(recheck_since__isnull=False, state=State.APPROVED, then=Value(0)),
+                    When(state=State.SUBMITTED, then=Value(1)),
+                    When(held_by_nobody(), then=Value(1)),
+                    default=Value(2),
+                    output_field=IntegerField(),
+                ),
+            )
         )
         return queryset
 
@@ -149,30 +142,19 @@ class RevisionAdmin(ReviewViewsMixin, admin.ModelAdmin):
         return ["-created_at"]
 
     @admin.display(description="Article", ordering="title")
-    def title(self, obj):
-        return Truncator(obj.title).chars(90)
+    def article_title(self, obj):
+        """The full title, opening the review page: where every revision is read and acted on
+        (the revision number opens the form that edits a draft)."""
+        url = reverse("admin:articles_revision_review", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.title)
 
     @admin.display(description="State", ordering="state")
     def state_label(self, obj):
-        return state_badge(
-            obj.state, obj.get_state_display(), obj.review_overdue, recheck=obj.needs_recheck
-        )
+        return revision_state_badge(obj)
 
     @admin.display(description="Waiting for")
     def next_step(self, obj):
-        if obj.needs_recheck:
-            flagged = getattr(obj, "flagged_source", None)
-            reason = f"{flagged} ({getattr(obj, 'flagged_change', '').lower()})" if flagged else ""
-            return f"A medical reviewer: re-check, source changed: {reason}".rstrip(": ")
-        if obj.state in Revision.EDITABLE_STATES:
-            return f"The editor ({obj.author})" if obj.author else "An editor"
-        if obj.state == State.SUBMITTED:
-            return "Any medical reviewer"
-        if obj.state == State.UNDER_REVIEW:
-            if obj.nobody_holds:
-                return "Needs a reviewer: the assigned one is unavailable"
-            return obj.assigned_reviewer.signature
-        return "—"
+        return next_step_label(obj)
 
     def has_add_permission(self, request):
         return False  # Revisions start from the article page ("Start a new revision").

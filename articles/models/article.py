@@ -5,7 +5,18 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +24,7 @@ from django.utils import timezone
 from .. import readability
 from ..rendering import citation_numbers, render_variant, unsafe_link_targets
 from .audience import Audience
+from .review_event import ReviewEvent
 from .reviewers import held_by_nobody
 from .source import Source, SourceVersion
 
@@ -194,6 +206,97 @@ class RevisionQuerySet(models.QuerySet):
             self.filter(Q(pk__in=self.needing_reviewer()) | Q(pk__in=self.flagged()))
             .exclude(Q(author=user) | Q(contributors=user))
             .distinct()
+        )
+
+    # The work lists (articles/admin/worklists.py): what waits for whom. Each is a plain filter
+    # without joins that repeat rows, so it can be counted, sliced and combined with `pk__in`.
+
+    def _worked_on_by(self, user):
+        """Revisions `user` wrote or edited (author or contributor)."""
+        edited = Revision.objects.filter(contributors=user).values("pk")
+        return Q(author=user) | Q(pk__in=edited)
+
+    def waiting_for_reviewer(self, user):
+        """Revisions a medical reviewer could take: submitted, or under review held by nobody
+        able to review (see `needing_reviewer`), except those `user` wrote or edited."""
+        return self.needing_reviewer().exclude(self._worked_on_by(user))
+
+    def reviews_in_progress(self, user):
+        """Reviews `user` has taken and not finished."""
+        return self.filter(state=Revision.State.UNDER_REVIEW, assigned_reviewer=user)
+
+    def sent_back_to(self, user):
+        """Revisions a reviewer sent back for changes, that `user` wrote or edited."""
+        return self.filter(self._worked_on_by(user), state=Revision.State.CHANGES_REQUESTED)
+
+    def drafts_of(self, user):
+        """Drafts `user` wrote or edited."""
+        return self.filter(self._worked_on_by(user), state=Revision.State.DRAFT)
+
+    def in_review_for(self, user):
+        """Revisions `user` wrote or edited that are with the medical reviewers."""
+        return self.filter(
+            self._worked_on_by(user),
+            state__in=(Revision.State.SUBMITTED, Revision.State.UNDER_REVIEW),
+        )
+
+    def with_since(self, now=None):
+        """Annotate `since`: when the revision entered the state it waits in.
+
+        That is its latest review event (submitted, review started, sent back…), else its
+        creation; for a live revision flagged for a re-check, when it was flagged; for a live
+        revision whose review is overdue, the date the review was due.
+        """
+        latest_event = (
+            ReviewEvent.objects.filter(revision=OuterRef("pk"))
+            .order_by("-created_at", "-pk")
+            .values("created_at")[:1]
+        )
+        return self.annotate(
+            since=Case(
+                When(
+                    state=Revision.State.APPROVED,
+                    recheck_since__isnull=False,
+                    then=F("recheck_since"),
+                ),
+                When(
+                    state=Revision.State.APPROVED,
+                    review_due_at__lt=now or timezone.now(),
+                    then=F("review_due_at"),
+                ),
+                default=Coalesce(Subquery(latest_event), F("created_at")),
+            )
+        )
+
+    def with_next_step(self):
+        """Annotate what `next_step_label` (articles/admin/badges.py) words "who acts next"
+        from without further queries: `nobody_holds`; for flagged revisions the source that
+        changed (`flagged_source`) and how (`flagged_change`); `newer_in_progress`, whether the
+        article has a revision in progress (an overdue one waits for it). Select `author` and
+        `assigned_reviewer` too, whose names it uses."""
+        in_progress = Revision.objects.open().filter(article=OuterRef("article"))
+        return self.select_related("author", "assigned_reviewer").annotate(
+            flagged_source=self._latest_flag("source"),
+            flagged_change=self._latest_flag("change_label"),
+            nobody_holds=Case(
+                When(held_by_nobody(), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            newer_in_progress=Exists(in_progress.filter(number__gt=OuterRef("number"))),
+        )
+
+    @staticmethod
+    def _latest_flag(field):
+        """A field of the newest source change that flagged the revision for a re-check."""
+        return Subquery(
+            ReviewEvent.objects.filter(
+                revision=OuterRef("pk"),
+                action="source_changed",
+                created_at__gte=OuterRef("recheck_since"),
+            )
+            .order_by("-created_at")
+            .values(f"details__{field}")[:1]
         )
 
 

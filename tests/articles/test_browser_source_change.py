@@ -45,8 +45,8 @@ def test_a_new_guideline_edition_sends_the_article_back_and_a_reviewer_clears_it
     # 1. The demo reviewer approves the demo article (it is under review, assigned to them).
     sign_in(page, "reviewer@example.com")
     page.goto("/admin/articles/revision/?queue=assigned_to_me")
+    # The title opens the review page.
     page.get_by_role("link", name=re.compile(r"micro-dose isotretinoin")).first.click()
-    page.get_by_role("link", name="Review page and actions").click()
     approve(page, "Checked every claim and reference.")
 
     # 2. An editor records the guideline's new edition, with a note.
@@ -85,8 +85,7 @@ def test_a_new_guideline_edition_sends_the_article_back_and_a_reviewer_clears_it
     first_row = page.locator("#result_list tbody tr").first
     expect(first_row).to_contain_text("re-check needed")
     expect(first_row).to_contain_text("American Academy of Dermatology acne guideline")
-    first_row.get_by_role("link").first.click()
-    page.get_by_role("link", name="Review page and actions").click()
+    first_row.get_by_role("link").first.click()  # the title opens the review page
     expect(page.locator("#recheck-heading")).to_be_visible()
     page.get_by_label("What you checked").fill(
         "Read the 2026 update: nothing the article says about isotretinoin changed."
