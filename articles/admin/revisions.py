@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from ..models import Article, Citation, ReviewEvent, Revision, Variant
 from ..models.reviewers import held_by_nobody
 from .badges import state_badge
+from .comments import CommentViewsMixin
 from .review import ReviewViewsMixin
 
 State = Revision.State
@@ -83,7 +84,7 @@ def _latest_flag(field):
 
 
 @admin.register(Revision)
-class RevisionAdmin(ReviewViewsMixin, admin.ModelAdmin):
+class RevisionAdmin(CommentViewsMixin, ReviewViewsMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "number",
@@ -233,5 +234,6 @@ class RevisionAdmin(ReviewViewsMixin, admin.ModelAdmin):
                 self.admin_site.admin_view(require_POST(self.act_view)),
                 name="articles_revision_act",
             ),
+            *self.comment_urls(),
             *super().get_urls(),
         ]
