@@ -47,7 +47,7 @@ def test_a_new_guideline_edition_sends_the_article_back_and_a_reviewer_clears_it
     page.goto("/admin/articles/revision/?queue=assigned_to_me")
     page.get_by_role("link", name=re.compile(r"micro-dose isotretinoin")).first.click()
     page.get_by_role("link", name="Review page and actions").click()
-    page.get_by_label("Comment").fill("Checked every claim and reference.")
+    page.get_by_label("Comment (required").fill("Checked every claim and reference.")
     page.get_by_role("button", name="Approve").click()
     expect(page.locator(".messagelist")).to_contain_text("now Approved")
 
