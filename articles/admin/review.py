@@ -149,7 +149,7 @@ class ReviewViewsMixin:
         exclude |= set(revision.contributors.values_list("pk", flat=True))
         return list(workflow.medical_reviewers().exclude(pk__in=[pk for pk in exclude if pk]))
 
-    def _refused(self, request, revision_id, message, typed, status=400):
+    def _refused_review_action(self, request, revision_id, message, typed, status=400):
         """Back to the review page, which shows `message` and what was typed (see above)."""
         request.session[_stash_key(revision_id)] = {
             "error": message,
@@ -167,9 +167,11 @@ class ReviewViewsMixin:
             return redirect(reverse("admin:articles_revision_review", args=[revision.pk]))
         typed = {"action": "approve", "comment": request.POST.get("comment", "")}
         if reason := workflow.refusal(workflow.APPROVE, revision, request.user):
-            return self._refused(request, revision.pk, reason, typed)
+            return self._refused_review_action(request, revision.pk, reason, typed)
         if request.POST.get("attested") != "yes":
-            return self._refused(request, revision.pk, workflow.MISSING_ATTESTATION, typed)
+            return self._refused_review_action(
+                request, revision.pk, workflow.MISSING_ATTESTATION, typed
+            )
         variants = list(revision.variants.select_related("audience"))
         context = {
             **self.admin_site.each_context(request),
@@ -211,7 +213,7 @@ class ReviewViewsMixin:
                 "reading_override": request.POST.get("reading_override", ""),
             }
             status = 409 if isinstance(error, workflow.ConflictError) else 400
-            return self._refused(request, revision.pk, str(error), typed, status)
+            return self._refused_review_action(request, revision.pk, str(error), typed, status)
         revision.refresh_from_db()
         messages.success(request, self._done_message(action, revision))
         return redirect("admin:articles_revision_review", revision.pk)

@@ -13,6 +13,7 @@ from ..models import Article, Citation, Revision, Variant
 from ..models.reviewers import held_by_nobody
 from . import worklists
 from .badges import next_step_label, revision_state_badge
+from .comments import CommentViewsMixin
 from .review import ReviewViewsMixin
 
 State = Revision.State
@@ -78,7 +79,7 @@ class ReviewQueueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Revision)
-class RevisionAdmin(ReviewViewsMixin, admin.ModelAdmin):
+class RevisionAdmin(CommentViewsMixin, ReviewViewsMixin, admin.ModelAdmin):
     list_display = [
         "article_title",
         "number",
@@ -210,4 +211,4 @@ class RevisionAdmin(ReviewViewsMixin, admin.ModelAdmin):
             messages.warning(request, citation_checks.uncited_message(revision, uncited))
 
     def get_urls(self):
-        return [*self.review_urls(), *super().get_urls()]
+        return [*self.review_urls(), *self.comment_urls(), *super().get_urls()]

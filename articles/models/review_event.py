@@ -15,6 +15,7 @@ ACTION_LABELS = {
     "reassign": "Reassigned",
     "source_changed": "Cited source changed: re-check needed",
     "still_accurate": "Re-checked: still accurate",
+    "resolve_comment": "Comment marked resolved",
 }
 
 

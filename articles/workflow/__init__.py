@@ -13,9 +13,25 @@ revision row (`select_for_update`, always in that order) and moves the state wit
 UPDATE, so of two people acting at once exactly one wins; the other gets a `TransitionError` with
 words fit to show them. Each writes a `ReviewEvent` and queues its emails to go out after the
 commit. The admin, `articles.source_changes` and management commands only call these.
+
+Reviewers' comments on the text (`comments.py`) follow the same discipline: the assigned reviewer
+adds them while reviewing, Request changes sends them all, the editor marks them resolved.
 """
 
 from ..models.reviewers import medical_reviewers
+from .comments import (
+    CommentRights,
+    PlacedBlock,
+    PlacedComment,
+    PlacedText,
+    add_comment,
+    comment_refusal,
+    delete_comment,
+    edit_comment,
+    placed_comments,
+    resolve_comment,
+    resolve_refusal,
+)
 from .rules import (
     ACTIONS,
     APPROVE,
@@ -70,24 +86,35 @@ __all__ = [
     "SUBMIT",
     "WITHDRAW",
     "Action",
+    "CommentRights",
     "ConflictError",
     "MISSING_ATTESTATION",
     "OpenRevisionExists",
+    "PlacedBlock",
+    "PlacedComment",
+    "PlacedText",
     "TransitionError",
+    "add_comment",
     "approve",
     "available_actions",
     "can_review",
+    "comment_refusal",
+    "delete_comment",
+    "edit_comment",
     "flag_citing_revisions",
     "medical_reviewers",
     "outdated_citations",
     "reading_level_misses",
     "perform",
+    "placed_comments",
     "reassign",
     "refusal",
     "refusals",
     "release",
     "replay",
     "request_changes",
+    "resolve_comment",
+    "resolve_refusal",
     "start_review",
     "start_revision",
     "still_accurate",

@@ -79,7 +79,9 @@ REQUEST_CHANGES = Action(
     "Request changes",
     (State.UNDER_REVIEW,),
     State.CHANGES_REQUESTED,
-    needs_comment=True,
+    # A comment is needed unless comments on the text go with it: `request_changes` checks
+    # that under the lock, with `missing_comment`.
+    needs_comment=False,
     comment_label="What needs to change",
     missing_comment="Say what needs to change before you request changes.",
 )

@@ -8,7 +8,15 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .. import notifications
-from ..models import Article, Citation, ReviewEvent, Revision, SourceVersion, Variant
+from ..models import (
+    Article,
+    Citation,
+    ReviewComment,
+    ReviewEvent,
+    Revision,
+    SourceVersion,
+    Variant,
+)
 from ..models.article import add_months
 from .rules import (
     APPROVE,
@@ -178,7 +186,7 @@ def approve(revision, user, comment="", expected_state=None, *, attested=False):
         user,
         comment,
         expected_state,
-        check=read_everything,
+        check=lambda locked: (read_everything(locked), _no_comments_left_unsent(locked, user)),
         details={"attested": ATTESTATION},
         then=retire_previous,
         approved_at=now,
@@ -187,9 +195,48 @@ def approve(revision, user, comment="", expected_state=None, *, attested=False):
     )
 
 
+def _no_comments_left_unsent(revision, user):
+    pending = list(revision.comments.pending().values_list("author_id", flat=True))
+    if not pending:
+        return
+    count = f"{len(pending)} comment{'s' if len(pending) != 1 else ''} not sent"
+    whose = "You have" if set(pending) == {user.pk} else "This revision has"
+    raise TransitionError(
+        f"{whose} {count}: request changes to send them, or delete them."
+        if len(pending) != 1
+        else f"{whose} {count}: request changes to send it, or delete it."
+    )
+
+
 def request_changes(revision, user, comment, expected_state=None):
-    """The assigned reviewer sends the revision back to its editor with what to change."""
-    return _transition(REQUEST_CHANGES, revision, user, comment, expected_state)
+    """The assigned reviewer sends the revision back to its editor with what to change: a
+    general comment, the comments on its text not sent yet (all of them, recorded in this
+    step's event), or both."""
+    sending = []
+
+    def comment_or_comments(locked):
+        sending[:] = locked.comments.pending().select_related("audience").order_by("pk")
+        if not (comment or "").strip() and not sending:
+            raise TransitionError(REQUEST_CHANGES.missing_comment)
+
+    def what_is_sent(locked):
+        return {"comments": [c.as_record() for c in sending]} if sending else {}
+
+    def mark_sent(locked):
+        if sending:
+            event = locked.events.filter(action=REQUEST_CHANGES.name).latest("pk")
+            ReviewComment.objects.filter(pk__in=[c.pk for c in sending]).update(sent_in=event)
+
+    return _transition(
+        REQUEST_CHANGES,
+        revision,
+        user,
+        comment,
+        expected_state,
+        check=comment_or_comments,
+        details=what_is_sent,
+        then=mark_sent,
+    )
 
 
 def _holder(revision):
