@@ -279,8 +279,9 @@ def _content(row: _Row) -> str:
 
 
 class _Writer:
-    def __init__(self, rows, changes, id_prefix, next_id, next_label):
+    def __init__(self, rows, changes, id_prefix, next_id, next_label, comment_link=None):
         self.rows = rows
+        self.comment_link = comment_link
         self.ids = [f"{id_prefix}-change-{n}" for n in range(1, len(changes) + 1)]
         self.starts = {first: n for n, (first, _) in enumerate(changes)}
         self.ends = {last: n for n, (_, last) in enumerate(changes)}
@@ -335,6 +336,9 @@ class _Writer:
         if row.changed:
             inside.append(f'<span class="visually-hidden">{SPOKEN_PREFIX[row.kind]}</span>')
         inside.append(_content(row))
+        if row.changed and row.new and self.comment_link:
+            url = escape(self.comment_link(row.new.block.index))
+            inside.append(f' <a class="diff-comment" href="{url}">Comment on this</a>')
         end = self.ends.get(i)
         link = self.next_link(end) if end is not None else ""
         if link and tag == "li":
@@ -357,14 +361,22 @@ class _Writer:
 
 
 def diff_audience(
-    old_html: str, new_html: str, *, id_prefix: str, next_id: str = "", next_label: str = ""
+    old_html: str,
+    new_html: str,
+    *,
+    id_prefix: str,
+    next_id: str = "",
+    next_label: str = "",
+    comment_link=None,
 ) -> AudienceDiff:
     """The new text of one audience, with its changes against `old_html` marked block by block.
 
     `id_prefix` makes the changes' ids unique on the page (`{id_prefix}-change-{n}`). The last
     change links to `next_id` (e.g. the next audience's first change, or the review actions)
     with the words `next_label`; without `next_id` it has no link. `old_html` "" (a first
-    revision) shows the whole text as added, as one change.
+    revision) shows the whole text as added, as one change. `comment_link(block_index)`, if
+    given, is the address of a form to comment on the new text's block at that index: each
+    edited or added block links to it ("Comment on this").
     """
     old, new = _sides(old_html), _sides(new_html)
     changed = has_changes(old_html, new_html)
@@ -372,7 +384,7 @@ def diff_audience(
     rows = _rows(old, new) if changed else [_Row(SAME, None, side) for side in new]
     changes = _changes(rows)
     unseen = changed and not changes
-    writer = _Writer(rows, changes, id_prefix, next_id, next_label)
+    writer = _Writer(rows, changes, id_prefix, next_id, next_label, comment_link)
     writer.out.append('<div class="audience-diff">\n')
     if unseen:
         writer.out.append(_unseen_change(writer, id_prefix))

@@ -80,7 +80,7 @@ def _take_drafts(request, revision):
     return taken[revision.pk]
 
 
-def _page_cache(request, revision):
+def page_comments(request, revision):
     """What every text of one revision shares on a page, read once: the viewer's rights and
     the revision's comments."""
     cache = getattr(request, "_comment_pages", {})
@@ -95,10 +95,12 @@ def _page_cache(request, revision):
 
 def comment_context(request, revision, variant):
     """The context of `_commented_text.html` for `variant` (one reading level of `revision`)."""
-    rights, comments = _page_cache(request, revision)
+    rights, comments = page_comments(request, revision)
     placed = workflow.placed_comments(revision, variant, rights=rights, comments=comments)
     drafts = _take_drafts(request, revision)
+    asked = request.GET.get("comment", "")  # "<audience>-<block>", from the review diff
     for block in placed.blocks:
+        block.asked = asked == f"{variant.audience.slug}-{block.block.index}"
         draft = drafts.get(f"add:{variant.audience_id}-{block.block.index}")
         if draft:
             block.draft, block.error = draft["text"], draft["error"]
@@ -112,7 +114,8 @@ def comment_context(request, revision, variant):
         "revision": revision,
         "can_comment": rights.can_comment,
         "can_resolve": rights.can_resolve,
-        "next_url": request.get_full_path(),
+        # Back to the page as it was, without the form it was asked to open.
+        "next_url": request.path if asked else request.get_full_path(),
     }
 
 

@@ -20,6 +20,7 @@ from .. import workflow
 from ..comparison import compare
 from ..models import Audience, Revision
 from ..review_diff import diff_audience
+from .comments import page_comments
 
 State = Revision.State
 
@@ -71,7 +72,7 @@ class ReviewViewsMixin:
             "revision": revision,
             "compare_to": compare_to,
             "comparison": compare(compare_to, revision) if compare_to else None,
-            "variants": self._variants(revision, compare_to),
+            "variants": self._variants(request, revision, compare_to),
             "citations": revision.citations.select_related("version").order_by("position"),
             "outdated_citations": workflow.outdated_citations(revision),
             "recheck_reasons": revision.recheck_reasons(),
@@ -109,7 +110,7 @@ class ReviewViewsMixin:
         )
 
     @staticmethod
-    def _variants(revision, compare_to):
+    def _variants(request, revision, compare_to):
         """Each reading level's text with its reading level and, against the revision readers
         see now, its changes. Each change links to the next, across the audiences in order,
         and the last one to the reviewer's decision."""
@@ -117,16 +118,25 @@ class ReviewViewsMixin:
             {v.audience_id: v.body_html for v in compare_to.variants.all()} if compare_to else {}
         )
         variants = list(revision.variants.select_related("audience"))
+        rights, comments = page_comments(request, revision)
+        commented = {comment.audience_id for comment in comments}
+        asked = request.GET.get("comment", "")  # "<audience>-<block>": a comment form to open
         items, next_id, next_label = [], "decision", "Go to your decision"
         for variant in reversed(variants):
+            slug = variant.audience.slug
             diff = None
             if compare_to:
                 diff = diff_audience(
                     old_html.get(variant.audience_id, ""),
                     variant.body_html,
-                    id_prefix=variant.audience.slug,
+                    id_prefix=slug,
                     next_id=next_id,
                     next_label=next_label,
+                    comment_link=(
+                        lambda index, slug=slug: f"?comment={slug}-{index}#text-{slug}-{index}"
+                    )
+                    if rights.can_comment
+                    else None,
                 )
                 if diff.anchors:
                     next_id = diff.anchors[0]
@@ -136,7 +146,12 @@ class ReviewViewsMixin:
                     "variant": variant,
                     "diff": diff,
                     "level": variant.measured_level(),
-                    "anchor": f"text-{variant.audience.slug}",
+                    "anchor": f"text-{slug}",
+                    # The whole text is folded below the changes, but open when it is all
+                    # there is, when it has comments, or when a comment form in it was asked for.
+                    "open": not compare_to
+                    or variant.audience_id in commented
+                    or asked.startswith(f"{slug}-"),
                 }
             )
         return items[::-1]

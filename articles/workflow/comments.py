@@ -296,6 +296,7 @@ class PlacedBlock:
     closes_list: bool = False
     draft: str = ""
     error: str = ""
+    asked: bool = False  # its comment form was asked for (a "Comment on this" link): open it
 
     @property
     def tag(self):

@@ -171,3 +171,57 @@ def test_the_review_page_costs_a_bounded_number_of_queries(
     client.force_login(checker)
     with django_assert_max_num_queries(40):
         assert client.get(review_url(revision)).status_code == 200
+
+
+@pytest.fixture
+def second_round():
+    """Revision 1 approved; revision 2 changes one patient paragraph and is under review."""
+    author, checker = editor(), reviewer(email="checker@example.com")
+    first = revision_with_content(
+        state=State.SUBMITTED,
+        author=author,
+        texts={"patient": "## Doses\n\nLow doses work well.\n\nAsk your doctor."},
+    )
+    workflow.start_review(first, checker)
+    workflow.approve(first, checker, attested=True)
+    second = workflow.start_revision(first.article, author)
+    variant = second.variants.get(audience__slug="patient")
+    variant.body_markdown = "## Doses\n\nLow doses work nearly as well.\n\nAsk your doctor."
+    variant.save()
+    workflow.submit(second, author, "Softer claim.")
+    workflow.start_review(second, checker)
+    return second, checker
+
+
+def test_a_changed_paragraph_links_to_its_comment_form(client, second_round):
+    revision, checker = second_round
+    client.force_login(checker)
+    html = client.get(review_url(revision)).content.decode()
+    link = "?comment=patient-1#text-patient-1"
+    assert f'<a class="diff-comment" href="{link}">Comment on this</a>' in html
+    assert html.count('class="diff-comment"') == 1  # only the changed paragraph
+    # The whole text is folded under the changes ...
+    assert '<details class="full-text">' in html
+    # ... and opens on the asked paragraph's form, focused.
+    asked = client.get(review_url(revision) + "?comment=patient-1").content.decode()
+    assert asked.count('<details class="full-text" open>') == 1
+    form = asked.split('id="text-patient-1"', 1)[1].split("</form>", 1)[0]
+    assert '<details class="ct-add" open>' in form and "autofocus" in form
+    assert f'name="next" value="{review_url(revision)}"' in form
+
+
+def test_only_the_reviewer_holding_the_review_gets_comment_links(client, second_round):
+    revision, _ = second_round
+    client.force_login(reviewer(email="someone.else@example.com"))
+    assert 'class="diff-comment"' not in client.get(review_url(revision)).content.decode()
+
+
+def test_a_text_with_comments_is_shown_whole_with_them(client, second_round):
+    revision, checker = second_round
+    workflow.add_comment(
+        revision, checker, revision.variants.get(audience__slug="patient").audience, 1, "Cite it."
+    )
+    client.force_login(checker)
+    html = client.get(review_url(revision)).content.decode()
+    assert html.count('<details class="full-text" open>') == 1
+    assert "Cite it." in html
