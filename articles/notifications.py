@@ -69,9 +69,21 @@ def messages_for(event):
         return messages
     if event.action == "request_changes":
         subject = f"Changes requested: {revision.title}"
+        comments = event.details.get("comments", [])
+        on_text = "".join(
+            f"\n- The {c.get('audience', '')} text, on “{c.get('quote', '')}”: {c.get('body', '')}"
+            for c in comments
+        )
         body = (
             f"{who} asked for changes to revision {revision.number} of “{revision.title}”:\n\n"
-            f"{event.comment}\n\nRevise it and submit it again: {admin_url}\n"
+            + (f"{event.comment}\n\n" if event.comment else "")
+            + (
+                f"Comments on the text ({len(comments)}; each is shown beside its paragraph "
+                f"on the review page):{on_text}\n\n"
+                if comments
+                else ""
+            )
+            + f"Revise it and submit it again: {admin_url}\n"
         )
     elif event.action == "approve":
         subject = f"Approved: {revision.title}"

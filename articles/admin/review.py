@@ -65,6 +65,7 @@ class ReviewViewsMixin:
         compare_to = live if live and live.pk != revision.pk else None
         actions = workflow.available_actions(revision, request.user)
         events = list(revision.events.select_related("actor"))
+        _, comments = page_comments(request, revision)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -94,6 +95,7 @@ class ReviewViewsMixin:
             if not set(actions) - {*workflow.CONTINUITY_ACTIONS, workflow.WITHDRAW}
             else [],
             "events": events,
+            "pending_comments": sum(1 for comment in comments if comment.is_pending),
             "reading_misses": workflow.reading_level_misses(revision)
             if workflow.SUBMIT in actions
             else [],
