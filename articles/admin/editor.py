@@ -193,19 +193,27 @@ def name_preview_by_audience(form_class):
 
 
 def _typed_text(request, revision) -> list[dict]:
-    """What a refused POST carried, field by field, labelled for the editor to copy from."""
+    """What a refused POST carried, field by field, labelled for the editor to copy from: what
+    differs from the revision as saved first, each marked `changed`."""
     post = request.POST
     typed = []
+
+    def add(label, value, saved):
+        changed = _lines(value) != _lines(saved)
+        rows = min(max(value.count("\n") + 2, 3), 14)
+        typed.append({"label": label, "value": value, "changed": changed, "rows": rows})
+
     for name in Revision.CONTENT_FIELDS:
         if post.get(name, "").strip():
-            label = Revision._meta.get_field(name).verbose_name
-            typed.append({"label": str(label).capitalize(), "value": post[name]})
+            label = str(Revision._meta.get_field(name).verbose_name).capitalize()
+            add(label, post[name], getattr(revision, name))
     audiences = dict(Audience.objects.values_list("pk", "label"))
+    saved = dict(revision.variants.values_list("audience_id", "body_markdown"))
     for index in range(_form_count(post, "variants")):
         text = post.get(f"variants-{index}-body_markdown", "")
         if text.strip():
-            audience = audiences.get(_int(post.get(f"variants-{index}-audience")), "New version")
-            typed.append({"label": f"{audience} text", "value": text})
+            audience = _int(post.get(f"variants-{index}-audience"))
+            add(f"{audiences.get(audience, 'New version')} text", text, saved.get(audience, ""))
     cited = []
     for index in range(_form_count(post, "citations")):
         source = _int(post.get(f"citations-{index}-source"))
@@ -214,8 +222,14 @@ def _typed_text(request, revision) -> list[dict]:
     if cited:
         names = {s.pk: str(s) for s in Source.objects.filter(pk__in=[pk for _, pk in cited])}
         lines = [f"[{position}] {names.get(pk, '(unknown source)')}" for position, pk in cited]
-        typed.append({"label": "References", "value": "\n".join(lines)})
-    return typed
+        stored = revision.citations.select_related("source").order_by("position")
+        add("References", "\n".join(lines), "\n".join(f"[{c.position}] {c.source}" for c in stored))
+    return sorted(typed, key=lambda field: not field["changed"])  # stable: form order kept
+
+
+def _lines(text: str) -> str:
+    """Text as compared: a browser posts a textarea's line breaks as CRLF."""
+    return (text or "").replace("\r\n", "\n").strip()
 
 
 def _int(value):

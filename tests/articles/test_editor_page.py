@@ -3,17 +3,34 @@ removed, a source picker, "Save and submit for review", and no typed text ever l
 
 import html as entities
 import inspect
+import io
 import re
 
 import pytest
+from allauth.mfa.totp.internal.auth import (
+    format_hotp_value,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
+from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from articles import workflow
 from articles.admin import editor as editor_page
-from articles.models import Revision
+from articles.models import Article, Revision
 from articles.rendering import stripped_markup
-from tests.factories import SourceFactory, UserFactory, editor, reviewer, revision_with_content
+from tests.factories import (
+    TEST_TOTP_SECRET,
+    SourceFactory,
+    UserFactory,
+    editor,
+    reviewer,
+    revision_with_content,
+)
 from tests.pages import said as said_raw
 
 pytestmark = pytest.mark.django_db
@@ -227,6 +244,7 @@ def test_the_change_form_shows_each_text_with_its_preview_and_the_allowed_markdo
     nonce = re.search(r'<script src="[^"]*htmx-2[^"]*"[^>]*nonce="([^"]+)"', html)
     assert nonce, "htmx without a nonce"
     assert "js/admin-editor.js" in html
+    assert re.search(r"<noscript><p[^>]*>The previews show the text as last saved", html)
     assert '"includeIndicatorStyles": false' in html
     # Save, and submit from the same page.
     assert 'name="_submit_for_review"' in html and "Save and submit for review" in said(response)
@@ -413,17 +431,21 @@ def test_a_save_after_a_submission_meanwhile_keeps_the_typed_text_and_saves_noth
     text = said(response)
     assert "Nothing was saved. Revision 1 is submitted, so its content is frozen." in text
     html = response.content.decode()
-    typed = dict(
-        re.findall(
-            r'<label for="(typed-\d+)">.*?</label>\s*<textarea id="\1" rows="6" readonly>(.*?)'
-            r"</textarea>",
-            html,
-            re.S,
-        )
+    typed = re.findall(
+        r'<label for="(typed-\d+)">(.*?)</label>\s*<textarea id="\1" rows="\d+" readonly>(.*?)'
+        r"</textarea>",
+        html,
+        re.S,
     )
-    assert "My long new patient text, typed for an hour [1]." in typed.values()
-    assert "A better question?" in typed.values()
-    assert "Patient text" in text and "References" in text
+    fields = [(re.sub(r"<[^>]+>", "", label), value) for _, label, value in typed]
+    # What differs from the saved revision comes first, marked; the rest follows to copy too.
+    assert fields[:3] == [
+        ("Title (changed)", "A better question?"),
+        ("Change summary (changed)", "First version."),  # the colleague's replaced it
+        ("Patient text (changed)", "My long new patient text, typed for an hour [1]."),
+    ]
+    assert ("Caregiver text", "## Short answer\n\nThis is the caregiver version.") in fields
+    assert [label for label, _ in fields][-1] == "References"
     draft.refresh_from_db()
     assert draft.title != "A better question?"
     assert draft.change_summary == "Submitted by a colleague."
@@ -477,3 +499,134 @@ def test_the_source_picker_finds_a_source_by_title_short_name_authors_doi_or_jou
     assert [r["text"] for r in results] == [
         "Reynolds RV, Yeung H (2024). Guidelines of care for the management of acne vulgaris"
     ]
+
+
+# In Chromium: the demo editor at work. ----------------------------------------------------------
+
+DEMO_PASSWORD = "a demo password for tests"
+
+
+@pytest.fixture
+def sent_back(monkeypatch):
+    """The demo data, with the pregnancy article's revision sent back to the demo editor."""
+    monkeypatch.setenv("DEMO_PASSWORD", DEMO_PASSWORD)
+    monkeypatch.setenv("DEMO_TOTP_SECRET", TEST_TOTP_SECRET)
+    call_command("load_demo", stdout=io.StringIO())
+    revision = Article.objects.get(slug="isotretinoin-dose-and-pregnancy").revisions.get()
+    demo_reviewer = get_user_model().objects.get(email="reviewer@example.com")
+    workflow.start_review(revision, demo_reviewer)
+    workflow.request_changes(revision, demo_reviewer, "Please use simpler words for patients.")
+    revision.refresh_from_db()
+    return revision
+
+
+def sign_in_as_demo_editor(page):
+    page.goto("/accounts/login/?next=/admin/")
+    page.get_by_label("Email").fill("editor@example.com")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    counter = next(yield_hotp_counters_from_time())
+    page.get_by_label("Code").fill(format_hotp_value(hotp_value(TEST_TOTP_SECRET, counter)))
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(re.compile(r"/admin/$"))
+
+
+def patient_textarea(page):
+    return page.locator(".inline-related", has_text="Patient version").get_by_label(
+        "Text (Markdown)"
+    )
+
+
+def no_axe_violations(page):
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_editor_types_sees_the_preview_and_submits_from_the_same_page(page, sent_back):
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    sign_in_as_demo_editor(page)
+    page.goto(change_url(sent_back))
+    expect(page.locator(".editor-request")).to_contain_text("Please use simpler words")
+    preview = page.get_by_role("region", name="Preview: the patient version, as readers see it")
+    expect(preview.get_by_role("heading", name="What is the short answer?")).to_be_visible()
+
+    text = (
+        "## Easy words\n\nA lower dose is not safer in pregnancy [1, 2].\n\n"
+        '<img src="x" onerror="window.hacked = 1">'
+    )
+    with page.expect_response(lambda r: r.url.endswith("/preview/") and r.status == 200):
+        patient_textarea(page).fill(text)
+    expect(preview.get_by_role("heading", name="Easy words")).to_be_visible()
+    expect(preview).to_contain_text("the <img> tag (an image)")
+    expect(preview).to_contain_text("[2] European Medicines Agency")
+    expect(preview.get_by_role("heading", name="What is the short answer?")).to_have_count(0)
+    # Only the problems are announced, politely; the typing keeps its focus.
+    status = page.locator(".inline-related", has_text="Patient version").get_by_role("status")
+    expect(status).to_have_text("Preview: 1 thing removed.")
+    assert page.evaluate("document.activeElement.name") == "variants-0-body_markdown"
+    assert page.evaluate("window.hacked") is None
+
+    page.get_by_label("Change summary").fill("Simpler words for patients.")
+    page.get_by_role("button", name="Save and submit for review").click()
+    page.wait_for_url(re.compile(rf"/{sent_back.pk}/review/$"))
+    messages = page.locator(".messagelist")
+    expect(messages).to_contain_text("Saved and submitted for review: revision 1 is now submitted")
+    expect(messages).to_contain_text("so it was removed: the <img> tag (an image)")
+    sent_back.refresh_from_db()
+    assert sent_back.state == State.SUBMITTED
+    saved = sent_back.variants.get(audience__slug="patient").body_markdown
+    assert saved.replace("\r\n", "\n") == text  # a browser posts a textarea's lines with CRLF
+    assert problems == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_editor_page_passes_axe_fits_the_screen_and_works_by_keyboard(page, sent_back, width):
+    sign_in_as_demo_editor(page)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(change_url(sent_back))
+    no_axe_violations(page)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    columns = page.evaluate(
+        "getComputedStyle(document.querySelector('.editor-pair')).gridTemplateColumns"
+    )
+    assert len(columns.split()) == (2 if width == 1280 else 1), columns
+
+    # From the text, Tab reaches its preview (it scrolls), with a visible focus ring.
+    patient_textarea(page).focus()
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        "[document.activeElement.getAttribute('role'), "
+        "getComputedStyle(document.activeElement).outlineStyle]"
+    )
+    assert focused[0] == "region" and focused[1] != "none"
+
+    # The source picker, by keyboard: open, search, and the open list passes axe too.
+    picker = page.locator("#citations-group [role=combobox]").first
+    picker.focus()
+    page.keyboard.press("Enter")
+    search = page.get_by_role("searchbox", name="Search sources by title")
+    expect(search).to_be_focused()
+    with page.expect_response(lambda r: "/autocomplete/" in r.url):
+        page.keyboard.type("Mayo")
+    expect(page.get_by_role("option", name=re.compile("Mayo Clinic"))).to_be_visible()
+    no_axe_violations(page)
+    page.keyboard.press("Escape")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_without_javascript_saving_shows_the_text_in_the_preview(browser, live_server, sent_back):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    sign_in_as_demo_editor(page)
+    page.goto(change_url(sent_back))
+    patient_textarea(page).fill("## Saved words\n\nA lower dose is not safer [1].")
+    page.get_by_role("button", name="Save and continue editing").click()
+    preview = page.get_by_role("region", name="Preview: the patient version, as readers see it")
+    expect(preview.get_by_role("heading", name="Saved words")).to_be_visible()
+    context.close()
