@@ -277,7 +277,6 @@ class EditorViewsMixin:
             "reading_override": submit_takes_reading_override(),
             "reading_override_name": READING_OVERRIDE,
             "reading_override_value": request.POST.get(READING_OVERRIDE, ""),
-            "markdown_help": MARKDOWN_HELP,
         }
 
     # Saving: tell the editor what the sanitizer removed. ------------------------------------
@@ -291,10 +290,11 @@ class EditorViewsMixin:
             )
 
     def warn_stripped_revision(self, request, form):
-        for name in self.key_fact_previews:
+        labels = {"answer": "answer", "pregnancy_warning": "pregnancy warning"}
+        for name, label in labels.items():
             if name in form.changed_data:
-                label = str(Revision._meta.get_field(name).verbose_name)
-                self.warn_stripped(request, label, form.cleaned_data.get(name) or "")
+                text = form.cleaned_data.get(name) or ""
+                self.warn_stripped(request, f"{label} (key facts)", text)
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
@@ -346,7 +346,9 @@ class EditorViewsMixin:
         typed = _typed_text(request, revision)
         shown = copy.copy(request)
         shown.method = "GET"
-        context = {**(extra_context or {}), "typed": typed}
+        context = {**(extra_context or {}), **self.editor_context(request, revision)}
+        context["typed"] = typed
+        # ModelAdmin's own view, past RevisionAdmin's locking one: nothing is saved here.
         response = super().changeform_view(shown, object_id, form_url, context)
         response.status_code = 409
         return response
@@ -380,7 +382,6 @@ class EditorViewsMixin:
             status = 400
         else:
             context["preview"] = preview(text, _references(request, revision))
-            context["text"] = text
         template = (
             "admin/articles/revision/_preview.html"
             if request.htmx

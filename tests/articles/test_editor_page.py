@@ -306,7 +306,7 @@ def test_a_save_that_stripped_something_warns_the_editor(client, draft, author):
         "The patient text was saved, but readers' pages do not allow some of it, so it was "
         "removed: the <img> tag (an image); a <script> block and its content. Check the preview."
     ) in text
-    assert "The key facts: the answer was saved, but" in text
+    assert "The answer (key facts) was saved, but" in text
     assert "the <span> tag; the style attribute" not in text  # the span went, and its style
     assert "the <span> tag" in text
     assert "<script>x()" not in response.content.decode()
@@ -446,6 +446,7 @@ def test_a_save_after_a_submission_meanwhile_keeps_the_typed_text_and_saves_noth
     ]
     assert ("Caregiver text", "## Short answer\n\nThis is the caregiver version.") in fields
     assert [label for label, _ in fields][-1] == "References"
+    assert "js/admin-editor.js" not in html  # read-only now: no previews
     draft.refresh_from_db()
     assert draft.title != "A better question?"
     assert draft.change_summary == "Submitted by a colleague."
@@ -595,6 +596,10 @@ def test_the_editor_page_passes_axe_fits_the_screen_and_works_by_keyboard(page, 
         "getComputedStyle(document.querySelector('.editor-pair')).gridTemplateColumns"
     )
     assert len(columns.split()) == (2 if width == 1280 else 1), columns
+    # Nothing is cut off inside its box either: each text and preview ends inside the window.
+    for box in (patient_textarea(page), page.locator(".editor-preview").nth(2)):
+        edge = box.bounding_box()
+        assert edge["x"] + edge["width"] <= width - 8, edge
 
     # From the text, Tab reaches its preview (it scrolls), with a visible focus ring.
     patient_textarea(page).focus()
