@@ -29,6 +29,7 @@ is what the review diff shows.
 """
 
 import re
+from collections import Counter
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -152,9 +153,13 @@ def render_variant(text: str, *, citation_ids: bool = True) -> str:
     `citation_ids=False` leaves the citation links without ids: for a text shown on the same
     page as a variant (the key facts), whose ids would otherwise repeat the variant's.
     """
+    return sanitize(_unsanitized_html(text, citation_ids), citation_ids=citation_ids)
+
+
+def _unsanitized_html(text: str, citation_ids: bool = True) -> str:
+    """The Markdown's HTML with citation links, before the sanitizer sees it."""
     with_links = CITATION_MARKER.sub(_MarkerToHtml(citation_ids), text)
-    html = markdown.markdown(with_links, extensions=["sane_lists"], output_format="html")
-    return sanitize(html, citation_ids=citation_ids)
+    return markdown.markdown(with_links, extensions=["sane_lists"], output_format="html")
 
 
 class _LinkTargets(HTMLParser):
@@ -182,3 +187,92 @@ def first_citations(rendered_html: str) -> set[int]:
     """The reference numbers `rendered_html` cites: each has a first citation (`cite-<n>-1`)
     that its reference's "Back to the text" link can point at."""
     return {int(number) for number in FIRST_CITATION.findall(rendered_html or "")}
+
+
+# What the sanitizer removed, for the editor: tags whose content goes with them, and plain words
+# for the tags an editor most often meets (Markdown makes some of them: # is <h1>, ![…](…) <img>).
+DROPPED_WITH_CONTENT = {"script", "style"}
+TAG_WORDS = {
+    "h1": "a # heading: use ## or ###",
+    "img": "an image",
+    "pre": "a code block",
+    "iframe": "an embedded page",
+    "table": "a table",
+    "span": "",
+    "div": "",
+}
+SHOWN_ADDRESS_LENGTH = 60
+
+
+class _Markup(HTMLParser):
+    """Counts the tags, attributes, link addresses and comments in a piece of HTML."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.tags: Counter[str] = Counter()
+        self.attributes: Counter[tuple[str, str]] = Counter()
+        self.addresses: Counter[str] = Counter()
+        self.comments = 0
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags[tag] += 1
+        for name, value in attrs:
+            self.attributes[tag, name] += 1
+            if tag == "a" and name == "href":
+                self.addresses[value or ""] += 1
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_comment(self, data):
+        self.comments += 1
+
+
+def _times(count: int) -> str:
+    return f", {count} times" if count > 1 else ""
+
+
+def _shown_address(address: str) -> str:
+    """A dropped link address as the editor may see it: a non-web scheme only by its name (its
+    payload is noise), a long address shortened."""
+    scheme = urlsplit(address).scheme.lower() if ":" in address else ""
+    if scheme and scheme not in ALLOWED_URL_SCHEMES:
+        return f"{scheme}:…"
+    if len(address) > SHOWN_ADDRESS_LENGTH:
+        return address[: SHOWN_ADDRESS_LENGTH - 1] + "…"
+    return address or "(empty)"
+
+
+def stripped_markup(text: str) -> list[str]:
+    """What the sanitizer removes from `text`'s HTML, each named in plain words for the editor
+    ("the <img> tag (an image)", "the style attribute on <p>", "a <script> block and its
+    content", "the link address javascript:…"), in a stable order; [] when nothing is removed.
+
+    Both versions of the HTML are parsed and compared by what they contain: a tag, an attribute
+    on a tag that stays, or a link address present before sanitizing and missing (or fewer)
+    after. Attributes the sanitizer adds (`rel`) do not count. The names are plain text: a page
+    escapes them, so removed markup is never rendered."""
+    before = _Markup(_unsanitized_html(text))
+    after = _Markup(sanitize(_unsanitized_html(text)))
+    removed = []
+    for tag, count in sorted((before.tags - after.tags).items()):
+        if tag in DROPPED_WITH_CONTENT:
+            removed.append(f"a <{tag}> block and its content{_times(count)}")
+        else:
+            words = f" ({TAG_WORDS[tag]})" if TAG_WORDS.get(tag) else ""
+            removed.append(f"the <{tag}> tag{words}{_times(count)}")
+    for address, count in sorted((before.addresses - after.addresses).items()):
+        removed.append(f"the link address {_shown_address(address)}{_times(count)}")
+    dropped_addresses = sum((before.addresses - after.addresses).values())
+    for (tag, name), count in sorted((before.attributes - after.attributes).items()):
+        if tag not in ALLOWED_TAGS:
+            continue  # the tag itself is named above
+        if (tag, name) == ("a", "href"):
+            count -= dropped_addresses  # named above, by address
+        if count > 0:
+            removed.append(f"the {name} attribute on <{tag}>{_times(count)}")
+    if comments := before.comments - after.comments:
+        removed.append(f"an HTML comment (<!-- … -->){_times(comments)}")
+    return removed

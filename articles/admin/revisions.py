@@ -4,9 +4,11 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.forms import Textarea, TextInput
-from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_POST
 
 from .. import citation_checks
 from ..models import Article, Citation, Revision, Variant
@@ -14,6 +16,13 @@ from ..models.reviewers import held_by_nobody
 from . import worklists
 from .badges import next_step_label, revision_state_badge
 from .comments import CommentViewsMixin
+from .editor import (
+    EditorViewsMixin,
+    SourcePicker,
+    known_sources,
+    name_preview_by_audience,
+    use_previews,
+)
 from .review import ReviewViewsMixin
 
 State = Revision.State
@@ -37,12 +46,47 @@ class CitationInline(FrozenWhenSubmittedMixin, admin.TabularInline):
     extra = 0
     autocomplete_fields = ["source"]
     ordering = ["position"]
+    fields = ["position", "source"]
+    verbose_name = "reference"
+    verbose_name_plural = "references (the numbers the text cites)"
+    # Tabular, with a label for every control (templates/admin/articles/revision/).
+    template = "admin/articles/revision/citation_inline.html"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "source":
+            kwargs["widget"] = SourcePicker(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.base_fields["position"].label = "Number"
+        formset.form.base_fields["position"].help_text = "The number the text cites: [1]."
+        picker = formset.form.base_fields["source"].widget
+        picker = getattr(picker, "widget", picker)  # inside the add/change/view links
+        picker.known = known_sources(request, obj)
+        # select2 puts its list of results inside the page's main landmark, not after it.
+        picker.attrs["data-dropdown-parent"] = "#content-start"
+        return formset
 
 
 class VariantInline(FrozenWhenSubmittedMixin, admin.StackedInline):
     model = Variant
     extra = 0
+    verbose_name = "version for a reader"
+    verbose_name_plural = "the text, one version for each reader"
     formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 24, "cols": 100})}}
+    template = "admin/articles/revision/variant_inline.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("audience")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = name_preview_by_audience(formset.form)  # a subclass: fields anew
+        use_previews(
+            request, obj, formset.form, {"body_markdown": "Preview of the new version"}, rows=24
+        )
+        return formset
 
 
 class ReviewQueueFilter(admin.SimpleListFilter):
@@ -79,7 +123,7 @@ class ReviewQueueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Revision)
-class RevisionAdmin(CommentViewsMixin, ReviewViewsMixin, admin.ModelAdmin):
+class RevisionAdmin(EditorViewsMixin, CommentViewsMixin, ReviewViewsMixin, admin.ModelAdmin):
     list_display = [
         "article_title",
         "number",
@@ -93,27 +137,41 @@ class RevisionAdmin(CommentViewsMixin, ReviewViewsMixin, admin.ModelAdmin):
     list_filter = [ReviewQueueFilter, "state"]
     list_select_related = ["article", "author", "assigned_reviewer"]
     search_fields = ["title", "article__title", "change_summary"]
-    fields = [
-        "article",
-        "number",
-        "state_label",
-        "title",
-        "summary",
-        "answer",
-        "pregnancy_warning",
-        "change_summary",
-        "author",
-        "assigned_reviewer",
-        "approved_by_label",
-        "approved_at",
-        "review_due_at",
+    # The editor's page, top to bottom: the question, the key facts, the texts (inlines), the
+    # references (inlines), then the change summary beside the submit buttons.
+    fieldsets = [
+        (None, {"fields": ["title", "summary"]}),
+        ("Key facts: the first thing readers see", {"fields": ["answer", "pregnancy_warning"]}),
+        (
+            "About this revision",
+            {
+                "fields": [
+                    "article",
+                    "number",
+                    "state_label",
+                    "author",
+                    "assigned_reviewer",
+                    "approved_by_label",
+                    "approved_at",
+                    "review_due_at",
+                ],
+                "classes": ["collapse"],
+            },
+        ),
+        # change_form.html prints this one in the submit area, at the bottom.
+        (None, {"fields": ["change_summary"], "classes": ["editor-submit"]}),
     ]
-    readonly_fields = [f for f in fields if f not in Revision.CONTENT_FIELDS]
+    readonly_fields = [
+        name
+        for _, options in fieldsets
+        for name in options["fields"]
+        if name not in Revision.CONTENT_FIELDS
+    ]
     formfield_overrides = {
         models.CharField: {"widget": TextInput(attrs={"class": "vLargeTextField", "size": 90})},
         models.TextField: {"widget": Textarea(attrs={"rows": 3, "cols": 90})},
     }
-    inlines = [CitationInline, VariantInline]
+    inlines = [VariantInline, CitationInline]
     change_form_template = "admin/articles/revision/change_form.html"
 
     def get_queryset(self, request):
@@ -171,10 +229,7 @@ class RevisionAdmin(CommentViewsMixin, ReviewViewsMixin, admin.ModelAdmin):
         can neither undo a transition nor change content that was submitted meanwhile."""
         if request.method != "POST" or object_id is None:
             revision = self.get_object(request, object_id) if object_id else None
-            extra_context = {
-                **(extra_context or {}),
-                "frozen": revision is not None and not revision.is_editable,
-            }
+            extra_context = {**(extra_context or {}), **self.editor_context(request, revision)}
             return super().changeform_view(request, object_id, form_url, extra_context)
         with transaction.atomic():
             try:
@@ -186,10 +241,11 @@ class RevisionAdmin(CommentViewsMixin, ReviewViewsMixin, admin.ModelAdmin):
                 revision = found.select_for_update(of=("self",)).order_by().first()
             except (ValueError, ValidationError):
                 revision = None
-            if revision and not revision.is_editable:
-                messages.error(request, f"Nothing was saved. {revision.frozen_message()}")
-                return HttpResponseRedirect(request.path)
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            if revision is None or revision.is_editable:
+                extra_context = {**(extra_context or {}), **self.editor_context(request, revision)}
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        # Submitted meanwhile: nothing is saved, and the typed text is shown to copy (409).
+        return self.refused_save_response(request, object_id, revision, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         """Write only the fields the editor changed: never the state or the review dates."""
@@ -198,6 +254,7 @@ class RevisionAdmin(CommentViewsMixin, ReviewViewsMixin, admin.ModelAdmin):
         edited = [name for name in form.changed_data if name in Revision.CONTENT_FIELDS]
         if edited:
             obj.save(update_fields=edited)
+            self.warn_stripped_revision(request, form)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -211,4 +268,14 @@ class RevisionAdmin(CommentViewsMixin, ReviewViewsMixin, admin.ModelAdmin):
             messages.warning(request, citation_checks.uncited_message(revision, uncited))
 
     def get_urls(self):
-        return [*self.review_urls(), *self.comment_urls(), *super().get_urls()]
+        return [
+            *self.review_urls(),
+            *self.comment_urls(),
+            # Not admin_view: a signed-out or non-staff request gets a 403, not the sign-in page.
+            path(
+                "<int:revision_id>/preview/",
+                csrf_protect(never_cache(require_POST(self.preview_view))),
+                name="articles_revision_preview",
+            ),
+            *super().get_urls(),
+        ]

@@ -45,7 +45,8 @@ class SourceVersionInline(admin.TabularInline):
 class SourceAdmin(admin.ModelAdmin):
     list_display = ["key", "kind", "publisher", "year", "edition", "status", "cited_live"]
     list_filter = ["kind", "status"]
-    search_fields = ["key", "title", "short_name", "authors", "doi", "pmid"]
+    # The reference picker on the revision page searches these (a journal or issuer too).
+    search_fields = ["key", "title", "short_name", "authors", "doi", "pmid", "publisher"]
     inlines = [SourceVersionInline]
     change_form_template = "admin/articles/source/change_form.html"
 

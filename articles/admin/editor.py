@@ -1,0 +1,392 @@
+"""The editor's side of the revision change form: one page to write a revision.
+
+A mixin of `RevisionAdmin` (as `review.py` is for the review page), with
+
+- a live preview beside each Markdown field (a variant's text, the two key facts): the widget
+  prints the text as readers will get it, rendered by `articles.rendering.render_variant` (the
+  function `Variant.save` uses) with its citation markers resolved against the revision's
+  reference list as last saved, and says what the sanitizer removed (`stripped_markup`). With
+  JavaScript, htmx posts the text to `preview_view` as the editor types; without it, "Save and
+  continue editing" shows the saved text rendered, since the widget renders the preview itself;
+- "Save and submit for review": the form is saved first, then `workflow.submit` runs (a refusal
+  is shown on the change form, the text already saved);
+- a save that arrives after the revision was submitted meanwhile saves nothing and shows the
+  form with everything that was typed, to copy (status 409), instead of losing it.
+
+Previews render without citation ids: several texts share the page, and ids are not seen.
+"""
+
+import copy
+import inspect
+import re
+
+from django.contrib import messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied
+from django.forms import Textarea
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+
+from .. import workflow
+from ..models import Audience, Revision, Source, Variant
+from ..rendering import citation_numbers, render_variant, stripped_markup
+
+MARKDOWN_HELP = (
+    "Allowed Markdown: paragraphs, ## and ### headings, - and 1. lists, **bold**, *italic*, "
+    "[links](https://…), > quotes, and citation markers [1] or [2, 5]. Everything else is "
+    "removed."
+)
+LONGEST_PREVIEW = 100_000  # characters; far beyond any article, short of a flood
+SUBMIT_BUTTON = "_submit_for_review"
+READING_OVERRIDE = "reading_override"
+
+
+def submit_takes_reading_override() -> bool:
+    """Whether `workflow.submit` has the reading-level gate's override (added by another change);
+    the submit area offers its field only then."""
+    return READING_OVERRIDE in inspect.signature(workflow.submit).parameters
+
+
+def preview(text: str, references) -> dict:
+    """What the preview of `text` shows: its HTML as readers get it, what the sanitizer removed,
+    and each citation number with the reference it points at (None: not in the list)."""
+    by_position = {citation.position: citation for citation in references}
+    cited = [(n, by_position.get(n)) for n in sorted(set(citation_numbers(text)))]
+    missing = [n for n, citation in cited if citation is None]
+    stripped = stripped_markup(text)
+    html = render_variant(text, citation_ids=False)  # sanitized: printed as is
+    if missing:
+        html = _flag_missing(html, set(missing))
+    problems = []
+    if stripped:
+        problems.append(f"{len(stripped)} thing{'s' if len(stripped) > 1 else ''} removed")
+    if missing:
+        listed = ", ".join(f"[{n}]" for n in missing)
+        problems.append(f"{listed} not in the reference list")
+    return {
+        "html": html,
+        "empty": not text.strip(),
+        "stripped": stripped,
+        "cited": cited,
+        "missing": missing,
+        "reference_count": len(references),
+        # For the polite status line: only problems are announced, never the text itself.
+        "summary": f"Preview: {'; '.join(problems)}." if problems else "",
+    }
+
+
+# A citation link as render_variant prints it without ids.
+CITATION_LINK = re.compile(r'<a class="cite" href="#ref-(\d{1,3})" aria-label="Reference \1"')
+
+
+def _flag_missing(html: str, missing: set[int]) -> str:
+    """Mark the citation links whose number is not in the reference list (preview only)."""
+
+    def flag(match):
+        number = int(match.group(1))
+        if number not in missing:
+            return match.group(0)
+        return (
+            f'<a class="cite cite-missing" href="#ref-{number}" '
+            f'aria-label="Reference {number}: not in the reference list"'
+        )
+
+    return CITATION_LINK.sub(flag, html)
+
+
+class MarkdownPreviewWidget(Textarea):
+    """A Markdown textarea with its preview beside it (templates/admin/articles/revision/
+    markdown_widget.html). htmx posts the text to `preview_url` as it changes."""
+
+    template_name = "admin/articles/revision/markdown_widget.html"
+
+    def __init__(self, attrs=None, *, preview_url="", references=(), label=""):
+        super().__init__(attrs)
+        self.preview_url = preview_url
+        self.references = references
+        self.label = label
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["preview_url"] = self.preview_url
+        context["preview_label"] = self.label
+        context["preview"] = preview(self.format_value(value) or "", self.references)
+        return context
+
+    def render(self, name, value, attrs=None, renderer=None):
+        # The project's template engine (templates/), not the form renderer's, which only
+        # knows Django's own widget templates and the apps' ones.
+        return render_to_string(self.template_name, self.get_context(name, value, attrs))
+
+
+class SourcePicker(AutocompleteSelect):
+    """The reference list's source picker (select2). Its chosen sources come from `known`, the
+    reference list already read for the page, rather than one query per reference."""
+
+    known: dict[str, object] = {}
+
+    def optgroups(self, name, value, attr=None):
+        chosen = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
+        if not chosen or not chosen <= self.known.keys():
+            return super().optgroups(name, value, attr)
+        options = []
+        if not self.is_required:
+            options.append(self.create_option(name, "", "", False, 0))
+        for pk in sorted(chosen):
+            label = self.choices.field.label_from_instance(self.known[pk])
+            options.append(self.create_option(name, int(pk), label, chosen, len(options)))
+        return [(None, options, 0)]
+
+
+def known_sources(request, revision) -> dict[str, object]:
+    """The sources the revision's saved reference list cites, by primary key (as text)."""
+    if revision is None:
+        return {}
+    return {str(c.source_id): c.source for c in _references(request, revision)}
+
+
+def _references(request, revision):
+    """The revision's reference list as saved, read once per request."""
+    cache = request.__dict__.setdefault("_editor_references", {})
+    if revision.pk not in cache:
+        cache[revision.pk] = list(revision.citations.select_related("source").order_by("position"))
+    return cache[revision.pk]
+
+
+def use_previews(request, revision, form_class, labels: dict[str, str], rows: int):
+    """Give `form_class`'s Markdown fields (`labels`: name -> what the preview is of) the
+    preview widget and the Markdown help, when `revision` can be edited."""
+    if revision is None or not revision.is_editable:
+        return
+    url = reverse("admin:articles_revision_preview", args=[revision.pk])
+    for name, label in labels.items():
+        field = form_class.base_fields.get(name)
+        if field is None:
+            continue
+        field.widget = MarkdownPreviewWidget(
+            {"rows": rows, "cols": 60},
+            preview_url=url,
+            references=_references(request, revision),
+            label=label,
+        )
+        if MARKDOWN_HELP not in (field.help_text or ""):
+            field.help_text = f"{field.help_text} {MARKDOWN_HELP}".strip()
+
+
+def name_preview_by_audience(form_class):
+    """`form_class` (a variant's), with its preview named after its reader: "Preview: the
+    patient version, as readers see it" (each preview region needs a name of its own)."""
+
+    class VariantForm(form_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            widget = self.fields["body_markdown"].widget
+            if isinstance(widget, MarkdownPreviewWidget) and self.instance.audience_id:
+                audience = self.instance.audience.label.lower()
+                widget.label = f"Preview: the {audience} version, as readers see it"
+
+    return VariantForm
+
+
+def _typed_text(request, revision) -> list[dict]:
+    """What a refused POST carried, field by field, labelled for the editor to copy from: what
+    differs from the revision as saved first, each marked `changed`."""
+    post = request.POST
+    typed = []
+
+    def add(label, value, saved):
+        changed = _lines(value) != _lines(saved)
+        rows = min(max(value.count("\n") + 2, 3), 14)
+        typed.append({"label": label, "value": value, "changed": changed, "rows": rows})
+
+    for name in Revision.CONTENT_FIELDS:
+        if post.get(name, "").strip():
+            label = str(Revision._meta.get_field(name).verbose_name).capitalize()
+            add(label, post[name], getattr(revision, name))
+    audiences = dict(Audience.objects.values_list("pk", "label"))
+    saved = dict(revision.variants.values_list("audience_id", "body_markdown"))
+    for index in range(_form_count(post, "variants")):
+        text = post.get(f"variants-{index}-body_markdown", "")
+        if text.strip():
+            audience = _int(post.get(f"variants-{index}-audience"))
+            add(f"{audiences.get(audience, 'New version')} text", text, saved.get(audience, ""))
+    cited = []
+    for index in range(_form_count(post, "citations")):
+        source = _int(post.get(f"citations-{index}-source"))
+        if source and not post.get(f"citations-{index}-DELETE"):
+            cited.append((post.get(f"citations-{index}-position", "?"), source))
+    if cited:
+        names = {s.pk: str(s) for s in Source.objects.filter(pk__in=[pk for _, pk in cited])}
+        lines = [f"[{position}] {names.get(pk, '(unknown source)')}" for position, pk in cited]
+        stored = revision.citations.select_related("source").order_by("position")
+        add("References", "\n".join(lines), "\n".join(f"[{c.position}] {c.source}" for c in stored))
+    return sorted(typed, key=lambda field: not field["changed"])  # stable: form order kept
+
+
+def _lines(text: str) -> str:
+    """Text as compared: a browser posts a textarea's line breaks as CRLF."""
+    return (text or "").replace("\r\n", "\n").strip()
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _form_count(post, prefix):
+    return min(_int(post.get(f"{prefix}-TOTAL_FORMS")) or 0, 1000)
+
+
+class EditorViewsMixin:
+    """The editing side of `RevisionAdmin`; keep its methods here, apart from the review queue."""
+
+    # Each Markdown field of the revision, and what its preview shows.
+    key_fact_previews = {
+        "answer": "Preview: the answer, as readers see it",
+        "pregnancy_warning": "Preview: the pregnancy warning, as readers see it",
+    }
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        use_previews(request, obj, form, self.key_fact_previews, rows=4)
+        return form
+
+    def editor_context(self, request, revision):
+        """What the change form's template adds for the editor (see change_form.html)."""
+        if revision is None:
+            return {}
+        may_submit = revision.is_editable and request.user.has_perm("articles.submit_revision")
+        return {
+            "frozen": not revision.is_editable,
+            "changes_requested": revision.events.filter(action="request_changes").last()
+            if revision.state == Revision.State.CHANGES_REQUESTED
+            else None,
+            "submit_button": may_submit,
+            # Why the revision, as last saved, could not be submitted yet: shown beside the
+            # button, which stays (saving first may well fix it; the workflow checks again).
+            "submit_not_ready": workflow.refusal(workflow.SUBMIT, revision, request.user)
+            if may_submit
+            else "",
+            "submit_name": SUBMIT_BUTTON,
+            "reading_override": submit_takes_reading_override(),
+            "reading_override_name": READING_OVERRIDE,
+            "reading_override_value": request.POST.get(READING_OVERRIDE, ""),
+        }
+
+    # Saving: tell the editor what the sanitizer removed. ------------------------------------
+
+    def warn_stripped(self, request, label: str, text: str):
+        if removed := stripped_markup(text):
+            messages.warning(
+                request,
+                f"The {label} was saved, but readers' pages do not allow some of it, so it was "
+                f"removed: {'; '.join(removed)}. Check the preview.",
+            )
+
+    def warn_stripped_revision(self, request, form):
+        labels = {"answer": "answer", "pregnancy_warning": "pregnancy warning"}
+        for name, label in labels.items():
+            if name in form.changed_data:
+                text = form.cleaned_data.get(name) or ""
+                self.warn_stripped(request, f"{label} (key facts)", text)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Variant:
+            self.warn_stripped_variants(request, formset)
+
+    def warn_stripped_variants(self, request, formset):
+        for form in formset.forms:
+            if "body_markdown" in form.changed_data and not formset._should_delete_form(form):
+                audience = form.cleaned_data.get("audience")
+                label = f"{audience.label.lower()} text" if audience else "new text"
+                self.warn_stripped(request, label, form.cleaned_data.get("body_markdown") or "")
+
+    # Save, then submit for review. ----------------------------------------------------------
+
+    def response_change(self, request, obj):
+        if SUBMIT_BUTTON not in request.POST:
+            return super().response_change(request, obj)
+        extra = {}
+        if submit_takes_reading_override():
+            extra[READING_OVERRIDE] = request.POST.get(READING_OVERRIDE, "").strip()
+        try:
+            workflow.submit(
+                obj,
+                request.user,
+                obj.change_summary,
+                expected_state=request.POST.get("expected_state") or None,
+                **extra,
+            )
+        except workflow.TransitionError as refusal:
+            messages.error(
+                request,
+                f"Your changes were saved, but revision {obj.number} was not submitted for "
+                f"review: {refusal}",
+            )
+            return HttpResponseRedirect(request.path)  # the change form, as saved
+        messages.success(
+            request,
+            f"Saved and submitted for review: revision {obj.number} is now submitted. A medical "
+            "reviewer will take it from the queue.",
+        )
+        return redirect("admin:articles_revision_review", obj.pk)
+
+    # A save that lost the race with a submission. -------------------------------------------
+
+    def refused_save_response(self, request, object_id, revision, form_url, extra_context):
+        """The change form as the revision is now (read-only), with what the editor typed; 409."""
+        messages.error(request, f"Nothing was saved. {revision.frozen_message()}")
+        typed = _typed_text(request, revision)
+        shown = copy.copy(request)
+        shown.method = "GET"
+        context = {**(extra_context or {}), **self.editor_context(request, revision)}
+        context["typed"] = typed
+        # ModelAdmin's own view, past RevisionAdmin's locking one: nothing is saved here.
+        response = super().changeform_view(shown, object_id, form_url, context)
+        response.status_code = 409
+        return response
+
+    # The preview. ---------------------------------------------------------------------------
+
+    def preview_view(self, request, revision_id):
+        """The preview of one Markdown text (POST `text`, or from htmx the field that changed):
+        a partial for htmx, a page otherwise. Editors only, and only while the revision can be
+        edited (409 with the reason once it cannot)."""
+        user = request.user
+        if not (user.is_active and user.is_staff and self.has_change_permission(request)):
+            raise PermissionDenied("Only editors can preview a revision's text.")
+        revision = get_object_or_404(Revision, pk=revision_id)
+        name = request.htmx.trigger_name if request.htmx else None
+        text = request.POST.get(name) if name in request.POST else request.POST.get("text", "")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Preview: {revision}",
+            "revision": revision,
+        }
+        status = 200
+        if not revision.is_editable:
+            context["refusal"], status = revision.frozen_message(), 409
+        elif len(text) > LONGEST_PREVIEW:
+            context["refusal"] = (
+                f"This text is too long to preview ({len(text):,} characters; the limit is "
+                f"{LONGEST_PREVIEW:,}). Shorten it, or save to check it."
+            )
+            status = 400
+        else:
+            context["preview"] = preview(text, _references(request, revision))
+        template = (
+            "admin/articles/revision/_preview.html"
+            if request.htmx
+            else "admin/articles/revision/preview.html"
+        )
+        response = TemplateResponse(request, template, context, status=status)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
