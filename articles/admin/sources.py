@@ -62,6 +62,8 @@ class SourceAdmin(admin.ModelAdmin):
                     distinct=True,
                 )
             )
+            # Annotating an aggregate drops the model's ordering; the picker pages need one.
+            .order_by(*self.get_ordering(request) or Source._meta.ordering)
         )
 
     @admin.display(description="Cited by approved articles", ordering="live_count")
