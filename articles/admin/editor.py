@@ -34,6 +34,7 @@ from django.utils.cache import patch_vary_headers
 from .. import workflow
 from ..models import Audience, Revision, Source, Variant
 from ..rendering import citation_numbers, render_variant, stripped_markup
+from .editor_comments import editor_comments, for_audience, resolve_ticked
 
 MARKDOWN_HELP = (
     "Allowed Markdown: paragraphs, ## and ### headings, - and 1. lists, **bold**, *italic*, "
@@ -51,9 +52,10 @@ def submit_takes_reading_override() -> bool:
     return READING_OVERRIDE in inspect.signature(workflow.submit).parameters
 
 
-def preview(text: str, references) -> dict:
+def preview(text: str, references, audience=None, revision=None, rights=None, comments=()):
     """What the preview of `text` shows: its HTML as readers get it, what the sanitizer removed,
-    and each citation number with the reference it points at (None: not in the list)."""
+    and each citation number with the reference it points at (None: not in the list). For a
+    variant (`audience`), also its reading level and the reviewer's comments placed on it."""
     by_position = {citation.position: citation for citation in references}
     cited = [(n, by_position.get(n)) for n in sorted(set(citation_numbers(text)))]
     missing = [n for n, citation in cited if citation is None]
@@ -67,7 +69,11 @@ def preview(text: str, references) -> dict:
     if missing:
         listed = ", ".join(f"[{n}]" for n in missing)
         problems.append(f"{listed} not in the reference list")
+    extra = {}
+    if audience is not None:
+        extra = for_audience(html, revision, audience, rights, comments)
     return {
+        **extra,
         "html": html,
         "empty": not text.strip(),
         "stripped": stripped,
@@ -104,17 +110,29 @@ class MarkdownPreviewWidget(Textarea):
 
     template_name = "admin/articles/revision/markdown_widget.html"
 
-    def __init__(self, attrs=None, *, preview_url="", references=(), label=""):
+    def __init__(self, attrs=None, *, preview_url="", references=(), label="", comments=None):
         super().__init__(attrs)
         self.preview_url = preview_url
         self.references = references
         self.label = label
+        self.audience = None  # a variant's (name_preview_by_audience)
+        self.revision = None
+        self.comments = comments or (None, [])  # (rights, comments): editor_comments()
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         context["preview_url"] = self.preview_url
         context["preview_label"] = self.label
-        context["preview"] = preview(self.format_value(value) or "", self.references)
+        context["audience"] = self.audience
+        rights, comments = self.comments
+        context["preview"] = preview(
+            self.format_value(value) or "",
+            self.references,
+            audience=self.audience,
+            revision=self.revision,
+            rights=rights,
+            comments=comments,
+        )
         return context
 
     def render(self, name, value, attrs=None, renderer=None):
@@ -172,7 +190,9 @@ def use_previews(request, revision, form_class, labels: dict[str, str], rows: in
             preview_url=url,
             references=_references(request, revision),
             label=label,
+            comments=editor_comments(request, revision),
         )
+        field.widget.revision = revision
         if MARKDOWN_HELP not in (field.help_text or ""):
             field.help_text = f"{field.help_text} {MARKDOWN_HELP}".strip()
 
@@ -188,6 +208,7 @@ def name_preview_by_audience(form_class):
             if isinstance(widget, MarkdownPreviewWidget) and self.instance.audience_id:
                 audience = self.instance.audience.label.lower()
                 widget.label = f"Preview: the {audience} version, as readers see it"
+                widget.audience = self.instance.audience
 
     return VariantForm
 
@@ -296,6 +317,10 @@ class EditorViewsMixin:
                 text = form.cleaned_data.get(name) or ""
                 self.warn_stripped(request, f"{label} (key facts)", text)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        resolve_ticked(request, form.instance)
+
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
         if formset.model is Variant:
@@ -381,7 +406,21 @@ class EditorViewsMixin:
             )
             status = 400
         else:
-            context["preview"] = preview(text, _references(request, revision))
+            audience_id = request.POST.get("audience", "")
+            audience = (
+                Audience.objects.filter(pk=int(audience_id)).first()
+                if audience_id.isdigit()
+                else None
+            )
+            rights, comments = editor_comments(request, revision) if audience else (None, [])
+            context["preview"] = preview(
+                text,
+                _references(request, revision),
+                audience=audience,
+                revision=revision,
+                rights=rights,
+                comments=comments,
+            )
         template = (
             "admin/articles/revision/_preview.html"
             if request.htmx

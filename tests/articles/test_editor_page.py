@@ -238,7 +238,7 @@ def test_the_change_form_shows_each_text_with_its_preview_and_the_allowed_markdo
     assert "Preview: the patient version, as readers see it" in html
     assert "<h2>Short answer</h2>" in html
     assert f'hx-post="{preview_url(draft)}"' in html
-    assert 'hx-params="csrfmiddlewaretoken,variants-0-body_markdown"' in html
+    assert 'hx-params="csrfmiddlewaretoken,variants-0-body_markdown,audience"' in html
     assert "Allowed Markdown: paragraphs, ## and ### headings, - and 1. lists, **bold**" in html
     # htmx 2 from django-htmx and the editor's script, under the CSP nonce.
     nonce = re.search(r'<script src="[^"]*htmx-2[^"]*"[^>]*nonce="([^"]+)"', html)
