@@ -134,9 +134,7 @@ class ReviewViewsMixin:
                     id_prefix=slug,
                     next_id=next_id,
                     next_label=next_label,
-                    comment_link=(
-                        lambda index, slug=slug: f"?comment={slug}-{index}#text-{slug}-{index}"
-                    )
+                    comment_link=(lambda index, slug=slug: f"?comment={slug}-{index}")
                     if rights.can_comment
                     else None,
                 )
