@@ -26,7 +26,9 @@ class RevisionInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-    show_change_link = True
+    ordering = ["-number"]
+    # A plain table whose rows open each revision's review page (see the template).
+    template = "admin/articles/article/revision_inline.html"
 
     def has_add_permission(self, request, obj=None):
         return False
