@@ -3,6 +3,7 @@ import datetime
 import pytest
 
 from articles.models import Source
+from tests.articles.demo_staff import demo_credentials  # noqa: F401 (a fixture)
 from tests.articles.source_helpers import GUIDELINE_NAME, OLD_DOI
 from tests.factories import SourceFactory, editor, reviewer
 

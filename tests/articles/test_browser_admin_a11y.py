@@ -7,10 +7,13 @@ from django.urls import reverse
 
 from articles import workflow
 from articles.models import Article, Revision, Source
-from tests.articles.test_browser_review import demo_credentials  # noqa: F401
-from tests.articles.test_browser_source_change import sign_in
+from tests.articles.demo_staff import sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("demo_credentials"),
+]
 
 
 def editor_pages(article):

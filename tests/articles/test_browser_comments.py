@@ -1,7 +1,6 @@
 """Reviewers' comments in Chromium: the reviewer comments on a paragraph of the patient text and
 requests changes; the editor finds the comment beside that paragraph and marks it resolved."""
 
-import re
 import tempfile
 from pathlib import Path
 
@@ -10,31 +9,18 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from articles.models import Article, ReviewComment
-from tests.articles.test_browser_review import PASSWORD, current_code
-from tests.factories import TEST_TOTP_SECRET
+from tests.articles.demo_staff import sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("demo_credentials"),
+]
 
 # Screenshots to look at, at desktop and phone widths: /tmp/shots-comments on Linux.
 SHOTS = Path(tempfile.gettempdir()) / "shots-comments"
 DESKTOP = {"width": 1280, "height": 900}
 COMMENT = "Say how often the test is: every month, and once more a month after the last dose."
-
-
-@pytest.fixture(autouse=True)
-def demo_credentials(monkeypatch):
-    monkeypatch.setenv("DEMO_PASSWORD", PASSWORD)
-    monkeypatch.setenv("DEMO_TOTP_SECRET", TEST_TOTP_SECRET)
-
-
-def sign_in(page, email):
-    page.goto("/admin/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.get_by_label("Code").fill(current_code(TEST_TOTP_SECRET))
-    page.get_by_role("button", name="Sign In").click()
-    expect(page).to_have_url(re.compile(r"/admin/$"))
 
 
 def assert_no_axe_violations(page):

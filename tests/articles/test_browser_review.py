@@ -1,40 +1,18 @@
 """A medical reviewer's day in the admin, in Chromium: sign in, take a revision, approve it."""
 
 import re
-import time
 
 import pytest
-from allauth.mfa.totp.internal.auth import (
-    format_hotp_value,
-    hotp_value,
-    yield_hotp_counters_from_time,
-)
 from playwright.sync_api import expect
 
 from articles.models import Article
-from tests.factories import TEST_TOTP_SECRET
+from tests.articles.demo_staff import PASSWORD, current_code
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "a demo password for tests"
-
-
-@pytest.fixture(autouse=True)
-def demo_credentials(monkeypatch):
-    """Known demo credentials, set before `demo_article` runs load_demo."""
-    monkeypatch.setenv("DEMO_PASSWORD", PASSWORD)
-    monkeypatch.setenv("DEMO_TOTP_SECRET", TEST_TOTP_SECRET)
-
-
-def current_code(secret):
-    """The authenticator app's code now. Codes last one 30-second period and allauth accepts
-    no other period's, so in a period's last seconds this waits for the next one: a code typed
-    then would be stale by the time the sign-in checks it."""
-    left = 30 - time.time() % 30
-    if left < 3:
-        time.sleep(left + 0.1)
-    counter = next(yield_hotp_counters_from_time())
-    return format_hotp_value(hotp_value(secret, counter))
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("demo_credentials"),
+]
 
 
 def test_demo_reviewer_starts_review_approves_and_readers_see_it(page, demo_article):
@@ -46,7 +24,7 @@ def test_demo_reviewer_starts_review_approves_and_readers_see_it(page, demo_arti
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
     # Staff have two-factor authentication: the authenticator app's code comes next.
-    page.get_by_label("Code").fill(current_code(TEST_TOTP_SECRET))
+    page.get_by_label("Code").fill(current_code())
     page.get_by_role("button", name="Sign In").click()
     expect(page).to_have_url(re.compile(r"/admin/$"))
 

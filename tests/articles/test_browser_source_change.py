@@ -9,25 +9,18 @@ import pytest
 from playwright.sync_api import expect
 
 from articles.models import Article
-from tests.articles.test_browser_review import PASSWORD, current_code, demo_credentials  # noqa: F401
-from tests.factories import TEST_TOTP_SECRET
+from tests.articles.demo_staff import sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("demo_credentials"),
+]
 
 NOTICE = (
     "The American Academy of Dermatology acne guideline this article relies on was updated on "
     "March 2, 2026. Our medical reviewers are checking this article."
 )
-
-
-def sign_in(page, email):
-    page.goto("/admin/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.get_by_label("Code").fill(current_code(TEST_TOTP_SECRET))
-    page.get_by_role("button", name="Sign In").click()
-    expect(page).to_have_url(re.compile(r"/admin/$"))
 
 
 def shoot(page, name):

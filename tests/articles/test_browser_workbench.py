@@ -16,24 +16,19 @@ from playwright.sync_api import expect
 
 from articles import workflow
 from articles.models import Revision, Source
-from tests.articles.test_browser_source_change import sign_in
+from tests.articles.demo_staff import sign_in
 from tests.factories import SourceFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("demo_credentials"),
+]
 
-PASSWORD = "a demo password for tests"
 OLD_SENTENCE = "a low dose worked about as well as the usual dose"
 NEW_SENTENCE = "a low dose worked nearly as well as the usual dose"
 FIXED_SENTENCE = "a low dose worked nearly as well as the usual dose, in trials of 4 to 6 months"
 COMMENT = "Say how long those trials lasted."
-
-
-@pytest.fixture(autouse=True)
-def demo_credentials(monkeypatch):
-    from tests.factories import TEST_TOTP_SECRET
-
-    monkeypatch.setenv("DEMO_PASSWORD", PASSWORD)
-    monkeypatch.setenv("DEMO_TOTP_SECRET", TEST_TOTP_SECRET)
 
 
 def shoot(page, name):

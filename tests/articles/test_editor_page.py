@@ -18,7 +18,8 @@ from articles import workflow
 from articles.admin import editor as editor_page
 from articles.models import Article, Revision
 from articles.rendering import stripped_markup
-from tests.articles.test_browser_review import current_code
+from tests.articles.demo_staff import PASSWORD as DEMO_PASSWORD
+from tests.articles.demo_staff import sign_in
 from tests.factories import (
     TEST_TOTP_SECRET,
     SourceFactory,
@@ -503,8 +504,6 @@ def test_the_source_picker_finds_a_source_by_title_short_name_authors_doi_or_jou
 
 # In Chromium: the demo editor at work. ----------------------------------------------------------
 
-DEMO_PASSWORD = "a demo password for tests"
-
 
 @pytest.fixture
 def sent_back(monkeypatch):
@@ -518,16 +517,6 @@ def sent_back(monkeypatch):
     workflow.request_changes(revision, demo_reviewer, "Please use simpler words for patients.")
     revision.refresh_from_db()
     return revision
-
-
-def sign_in_as_demo_editor(page):
-    page.goto("/accounts/login/?next=/admin/")
-    page.get_by_label("Email").fill("editor@example.com")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.get_by_label("Code").fill(current_code(TEST_TOTP_SECRET))
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(re.compile(r"/admin/$"))
 
 
 def patient_textarea(page):
@@ -546,7 +535,7 @@ def no_axe_violations(page):
 def test_the_editor_types_sees_the_preview_and_submits_from_the_same_page(page, sent_back):
     problems = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    sign_in_as_demo_editor(page)
+    sign_in(page, "editor@example.com")
     page.goto(change_url(sent_back))
     expect(page.locator(".editor-request")).to_contain_text("Please use simpler words")
     preview = page.get_by_role("region", name="Preview: the patient version, as readers see it")
@@ -585,7 +574,7 @@ def test_the_editor_types_sees_the_preview_and_submits_from_the_same_page(page, 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("width", [390, 1280])
 def test_the_editor_page_passes_axe_fits_the_screen_and_works_by_keyboard(page, sent_back, width):
-    sign_in_as_demo_editor(page)
+    sign_in(page, "editor@example.com")
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(change_url(sent_back))
     no_axe_violations(page)
@@ -626,7 +615,7 @@ def test_the_editor_page_passes_axe_fits_the_screen_and_works_by_keyboard(page, 
 def test_without_javascript_saving_shows_the_text_in_the_preview(browser, live_server, sent_back):
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     page = context.new_page()
-    sign_in_as_demo_editor(page)
+    sign_in(page, "editor@example.com")
     page.goto(change_url(sent_back))
     patient_textarea(page).fill("## Saved words\n\nA lower dose is not safer [1].")
     page.get_by_role("button", name="Save and continue editing").click()

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from articles import workflow
 from articles.models import Revision
+from tests.articles.demo_staff import sign_in
 from tests.factories import (
     EDITORS,
     REVIEWERS,
@@ -448,16 +449,6 @@ def test_each_list_has_a_review_queue_filter(client, cast, queue, who, expected)
 
 
 @pytest.fixture
-def demo_credentials(monkeypatch):
-    """Known demo credentials, set before `demo_article` runs load_demo."""
-    from tests.articles.test_browser_review import PASSWORD
-    from tests.factories import TEST_TOTP_SECRET
-
-    monkeypatch.setenv("DEMO_PASSWORD", PASSWORD)
-    monkeypatch.setenv("DEMO_TOTP_SECRET", TEST_TOTP_SECRET)
-
-
-@pytest.fixture
 def demo_work(demo_credentials, demo_article):
     """The demo articles spread over every list (see load_demo for the demo accounts):
     for the reviewer 1 waiting, 1 in progress, 1 flagged and 1 overdue; for the editor 1 sent
@@ -482,19 +473,6 @@ def demo_work(demo_credentials, demo_article):
     workflow.start_revision(low_dose.article, author)
     under_review(author, checker, **titled("Can I take isotretinoin with antibiotics?"))
     sent_back(author, checker, **titled("Does isotretinoin affect mood, and what should I do?"))
-
-
-def sign_in(page, email):
-    from tests.articles.test_browser_review import PASSWORD, current_code
-    from tests.factories import TEST_TOTP_SECRET
-
-    page.goto(HOME)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.get_by_label("Code").fill(current_code(TEST_TOTP_SECRET))
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(re.compile(r"/admin/$"))
 
 
 @pytest.mark.browser
