@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from .. import workflow
 from ..models import Audience, ReviewComment, Revision
+from .inputs import posted_id
 
 DRAFTS = "review_comment_drafts"
 # Enough for any comment a person means to keep (the limit is 2000), not a dumping ground.
@@ -26,11 +27,8 @@ DRAFT_KEPT = 20_000
 
 
 def _id_or_404(value):
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise Http404("No such item.") from None
-    if number < 0:
+    number = posted_id(value if isinstance(value, str) else str(value))
+    if number is None:
         raise Http404("No such item.")
     return number
 

@@ -17,7 +17,6 @@ Previews render without citation ids: several texts share the page, and ids are 
 """
 
 import copy
-import inspect
 import re
 
 from django.contrib import messages
@@ -34,7 +33,8 @@ from django.utils.cache import patch_vary_headers
 from .. import workflow
 from ..models import Audience, Revision, Source, Variant
 from ..rendering import citation_numbers, render_variant, stripped_markup
-from .editor_comments import editor_comments, for_audience, resolve_ticked
+from .editor_comments import editor_comments, for_audience, resolve_ticked, typed_replies
+from .inputs import posted_id
 
 MARKDOWN_HELP = (
     "Allowed Markdown: paragraphs, ## and ### headings, - and 1. lists, **bold**, *italic*, "
@@ -46,13 +46,9 @@ SUBMIT_BUTTON = "_submit_for_review"
 READING_OVERRIDE = "reading_override"
 
 
-def submit_takes_reading_override() -> bool:
-    """Whether `workflow.submit` has the reading-level gate's override (added by another change);
-    the submit area offers its field only then."""
-    return READING_OVERRIDE in inspect.signature(workflow.submit).parameters
-
-
-def preview(text: str, references, audience=None, revision=None, rights=None, comments=()):
+def preview(
+    text: str, references, audience=None, revision=None, rights=None, comments=(), posted=None
+):
     """What the preview of `text` shows: its HTML as readers get it, what the sanitizer removed,
     and each citation number with the reference it points at (None: not in the list). For a
     variant (`audience`), also its reading level and the reviewer's comments placed on it."""
@@ -71,7 +67,7 @@ def preview(text: str, references, audience=None, revision=None, rights=None, co
         problems.append(f"{listed} not in the reference list")
     extra = {}
     if audience is not None:
-        extra = for_audience(html, revision, audience, rights, comments)
+        extra = for_audience(html, revision, audience, rights, comments, posted)
     return {
         **extra,
         "html": html,
@@ -110,7 +106,9 @@ class MarkdownPreviewWidget(Textarea):
 
     template_name = "admin/articles/revision/markdown_widget.html"
 
-    def __init__(self, attrs=None, *, preview_url="", references=(), label="", comments=None):
+    def __init__(
+        self, attrs=None, *, preview_url="", references=(), label="", comments=None, posted=None
+    ):
         super().__init__(attrs)
         self.preview_url = preview_url
         self.references = references
@@ -118,6 +116,7 @@ class MarkdownPreviewWidget(Textarea):
         self.audience = None  # a variant's (name_preview_by_audience)
         self.revision = None
         self.comments = comments or (None, [])  # (rights, comments): editor_comments()
+        self.posted = posted  # a POST that comes back: its ticks and replies are kept
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
@@ -132,6 +131,7 @@ class MarkdownPreviewWidget(Textarea):
             revision=self.revision,
             rights=rights,
             comments=comments,
+            posted=self.posted,
         )
         return context
 
@@ -191,6 +191,7 @@ def use_previews(request, revision, form_class, labels: dict[str, str], rows: in
             references=_references(request, revision),
             label=label,
             comments=editor_comments(request, revision),
+            posted=request.POST if request.method == "POST" else None,
         )
         field.widget.revision = revision
         if MARKDOWN_HELP not in (field.help_text or ""):
@@ -245,6 +246,8 @@ def _typed_text(request, revision) -> list[dict]:
         lines = [f"[{position}] {names.get(pk, '(unknown source)')}" for position, pk in cited]
         stored = revision.citations.select_related("source").order_by("position")
         add("References", "\n".join(lines), "\n".join(f"[{c.position}] {c.source}" for c in stored))
+    for label, reply in typed_replies(request, revision):
+        add(label, reply, "")
     return sorted(typed, key=lambda field: not field["changed"])  # stable: form order kept
 
 
@@ -254,10 +257,7 @@ def _lines(text: str) -> str:
 
 
 def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return posted_id(value) if isinstance(value, str) else None
 
 
 def _form_count(post, prefix):
@@ -295,7 +295,9 @@ class EditorViewsMixin:
             if may_submit
             else "",
             "submit_name": SUBMIT_BUTTON,
-            "reading_override": submit_takes_reading_override(),
+            # The reason field, when a text as saved reads above its target (or one was typed).
+            "reading_override": may_submit
+            and bool(request.POST.get(READING_OVERRIDE) or workflow.reading_level_misses(revision)),
             "reading_override_name": READING_OVERRIDE,
             "reading_override_value": request.POST.get(READING_OVERRIDE, ""),
         }
@@ -338,16 +340,13 @@ class EditorViewsMixin:
     def response_change(self, request, obj):
         if SUBMIT_BUTTON not in request.POST:
             return super().response_change(request, obj)
-        extra = {}
-        if submit_takes_reading_override():
-            extra[READING_OVERRIDE] = request.POST.get(READING_OVERRIDE, "").strip()
         try:
             workflow.submit(
                 obj,
                 request.user,
                 obj.change_summary,
                 expected_state=request.POST.get("expected_state") or None,
-                **extra,
+                reading_override=request.POST.get(READING_OVERRIDE, ""),
             )
         except workflow.TransitionError as refusal:
             messages.error(
@@ -407,11 +406,8 @@ class EditorViewsMixin:
             status = 400
         else:
             audience_id = request.POST.get("audience", "")
-            audience = (
-                Audience.objects.filter(pk=int(audience_id)).first()
-                if audience_id.isdigit()
-                else None
-            )
+            audience_pk = posted_id(audience_id)
+            audience = Audience.objects.filter(pk=audience_pk).first() if audience_pk else None
             rights, comments = editor_comments(request, revision) if audience else (None, [])
             context["preview"] = preview(
                 text,

@@ -14,6 +14,7 @@ from django.contrib import messages
 
 from .. import readability, workflow
 from ..models import Variant
+from .inputs import posted_id
 
 
 def editor_comments(request, revision):
@@ -30,23 +31,42 @@ def editor_comments(request, revision):
     return cache[revision.pk]
 
 
-def for_audience(html: str, revision, audience, rights, comments) -> dict:
+def for_audience(html: str, revision, audience, rights, comments, posted=None) -> dict:
     """What a variant's preview adds: its reading level against the audience's target, and the
-    reviewer's comments on it placed on the previewed text."""
+    reviewer's comments on it placed on the previewed text, with the ticks and replies of a
+    form that came back (`posted`) still there."""
     extra = {"audience": audience, "level": readability.measure(html)}
     mine = [comment for comment in comments if comment.audience_id == audience.pk]
     if mine:
         typed = Variant(revision=revision, audience=audience, body_html=html)
-        extra["placed"] = workflow.placed_comments(revision, typed, rights=rights, comments=mine)
+        placed = workflow.placed_comments(revision, typed, rights=rights, comments=mine)
+        if posted:
+            ticked = set(posted.getlist("resolve_comment"))
+            for one in placed.comments:
+                one.ticked = str(one.comment.pk) in ticked
+                one.draft = posted.get(f"resolve_note_{one.comment.pk}", "")
+        extra["placed"] = placed
         extra["can_resolve"] = rights.can_resolve
     return extra
+
+
+def typed_replies(request, revision) -> list[tuple[str, str]]:
+    """(label, reply) for each reply typed to a comment in a form that was refused."""
+    quotes = dict(revision.comments.values_list("pk", "quote"))
+    replies = []
+    for name, value in request.POST.items():
+        pk = posted_id(name.removeprefix("resolve_note_")) if name.startswith("resolve_") else None
+        if pk in quotes and value.strip():
+            replies.append((f"Your reply to the comment on “{quotes[pk]}”", value))
+    return replies
 
 
 def resolve_ticked(request, revision):
     """Record the comments the editor ticked as resolved, each with its reply."""
     resolved = 0
     for value in request.POST.getlist("resolve_comment"):
-        comment = revision.comments.filter(pk=int(value)).first() if value.isdigit() else None
+        pk = posted_id(value)
+        comment = revision.comments.filter(pk=pk).first() if pk else None
         if comment is None:
             messages.error(request, "A comment you marked resolved no longer exists.")
             continue

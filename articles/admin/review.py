@@ -81,6 +81,10 @@ class ReviewViewsMixin:
             "submit_action": workflow.SUBMIT if workflow.SUBMIT in actions else None,
             "can_start_review": workflow.START_REVIEW in actions,
             "can_approve": workflow.APPROVE in actions,
+            # Why not, beside the request for changes (unsent comments, a stale reference ...).
+            "approve_refusal": workflow.refusal(workflow.APPROVE, revision, request.user)
+            if workflow.REQUEST_CHANGES in actions and workflow.APPROVE not in actions
+            else "",
             "can_request_changes": workflow.REQUEST_CHANGES in actions,
             "attestation": workflow.ATTESTATION,
             "still_accurate": workflow.STILL_ACCURATE in actions,

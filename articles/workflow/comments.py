@@ -21,8 +21,8 @@ from ..blocks import Block, locate, normalized, split_blocks
 from ..models import Article, ReviewComment, Revision, Variant
 from ..models.comments import BODY_MAX_LENGTH
 from ..rendering import sanitize
-from .rules import ConflictError, TransitionError, _is_contributor, can_review
-from .transitions import _event
+from .rules import ConflictError, TransitionError, can_review, is_contributor, refuse_nul
+from .transitions import record_event
 
 State = Revision.State
 QUOTE_LENGTH = 160
@@ -57,7 +57,7 @@ def resolve_refusal(revision, user) -> str:
             "Comments are marked resolved while the revision is being revised: revision "
             f"{revision.number} is {revision.get_state_display().lower()}."
         )
-    if not _is_contributor(revision, user):
+    if not is_contributor(revision, user):
         return (
             "Only the revision's author or an editor who worked on it can mark comments resolved."
         )
@@ -120,6 +120,7 @@ def _lock_comment(comment):
 
 def _clean_text(text, what):
     text = (text or "").replace("\r\n", "\n").strip()
+    refuse_nul(text)
     if len(text) > BODY_MAX_LENGTH:
         raise TransitionError(
             f"A {what} can be at most {BODY_MAX_LENGTH} characters; yours has {len(text)}. "
@@ -247,7 +248,7 @@ def resolve_comment(comment, user, note=""):
         current.save(
             update_fields=["resolved_at", "resolved_by", "resolved_by_label", "resolution_note"]
         )
-        _event(
+        record_event(
             locked,
             RESOLVE,
             locked.state,
@@ -275,6 +276,7 @@ class PlacedComment:
     can_resolve: bool = False
     draft: str = ""  # text typed in a form that was refused, shown again (set by the admin)
     error: str = ""
+    ticked: bool = False  # "mark resolved" ticked in a form that came back (the editor's page)
 
     @property
     def paragraph_changed(self):

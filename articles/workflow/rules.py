@@ -28,6 +28,18 @@ class TransitionError(Exception):
     """A transition was refused. The message says why, in words for the person who tried."""
 
 
+NUL_REFUSAL = (
+    "Your text contains an invisible control character (a NUL byte) that cannot be stored. "
+    "Retype the text, or paste it as plain text, and try again."
+)
+
+
+def refuse_nul(*texts):
+    """Refuse text with a NUL byte: PostgreSQL cannot store one, so it must never reach a save."""
+    if any("\x00" in (text or "") for text in texts):
+        raise TransitionError(NUL_REFUSAL)
+
+
 class ConflictError(TransitionError):
     """Someone else changed the revision first; nothing was changed."""
 
@@ -136,7 +148,7 @@ def can_review(user):
     return user._is_medical_reviewer
 
 
-def _is_contributor(revision, user):
+def is_contributor(revision, user):
     return revision.author_id == user.pk or revision.contributors.filter(pk=user.pk).exists()
 
 
@@ -186,12 +198,12 @@ def refusal(action: Action, revision: Revision, user) -> str:
     if action in CONTINUITY_ACTIONS:
         if not (can_review(user) or user.is_superuser):
             return "Only medical reviewers and staff admins can release or reassign a review."
-        if _is_contributor(revision, user):
+        if is_contributor(revision, user):
             return "You wrote or edited this revision, so you cannot choose who reviews it."
         return ""
     if not can_review(user):
         return "Only medical reviewers can review revisions."
-    if _is_contributor(revision, user):
+    if is_contributor(revision, user):
         return "You wrote or edited this revision, so another medical reviewer must review it."
     if action in (APPROVE, REQUEST_CHANGES) and revision.assigned_reviewer_id != user.pk:
         return "Only the reviewer assigned to this revision can do that."
@@ -278,6 +290,7 @@ def reading_level_check(revision, override=""):
     its target, or when the editor gave `override`, a reason), and what its submit event
     records: every variant's level and target, and the reason when one was given."""
     override = (override or "").strip()
+    refuse_nul(override)
     levels = reading_levels(revision)
     missed = [entry for entry in levels if readability.misses(*entry[1:])]
     keys = ("fk_grade", "smog", "words")
@@ -287,12 +300,26 @@ def reading_level_check(revision, override=""):
             for variant, level, target in levels
         }
     }
-    if override:
+    if override and missed:  # a reason for nothing is not recorded, nor shown to reviewers
         details["reading_override"] = override
     return (reading_level_refusal(missed) if missed and not override else ""), details
 
 
+def _unsent_comments_refusal(revision, user):
+    """Comments on the text go to the editor with *Request changes*; approving over them would
+    drop what the reviewer asked for."""
+    pending = list(revision.comments.pending().values_list("author_id", flat=True))
+    if not pending:
+        return ""
+    count = f"{len(pending)} comment{'s' if len(pending) != 1 else ''} not sent"
+    whose = "You have" if set(pending) == {user.pk} else "This revision has"
+    them = "them" if len(pending) != 1 else "it"
+    return f"{whose} {count}: request changes to send {them}, or delete {them}."
+
+
 def _approve_refusal(revision, user):
+    if unsent := _unsent_comments_refusal(revision, user):
+        return unsent
     if outdated := _outdated_by(revision):
         return (
             f"Revision {outdated.number} was approved after this one was started, so approving "

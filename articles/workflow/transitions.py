@@ -32,17 +32,18 @@ from .rules import (
     ConflictError,
     OpenRevisionExists,
     TransitionError,
-    _is_contributor,
     can_review,
+    is_contributor,
     outdated_citations,
     reading_level_check,
     refusal,
+    refuse_nul,
 )
 
 State = Revision.State
 
 
-def _event(revision, action_name, from_state, to_state, user, comment="", details=None):
+def record_event(revision, action_name, from_state, to_state, user, comment="", details=None):
     return ReviewEvent.objects.create(
         revision=revision,
         action=action_name,
@@ -69,8 +70,9 @@ def _transition(
 ):
     """Move `revision` along `action`, or raise TransitionError. Under the locks, `check(locked)`
     may refuse beyond the rules; `details(locked)` describes the step for its event; `then(locked)`
-    runs after the move, in the same transaction."""
+    runs after the move, in the same transaction (`locked.step_event` is the event written)."""
     comment = (comment or "").strip()
+    refuse_nul(comment)
     with transaction.atomic():
         Article.objects.select_for_update().filter(pk=revision.article_id).first()
         locked = Revision.objects.select_for_update().get(pk=revision.pk)
@@ -92,8 +94,9 @@ def _transition(
         if moved != 1:  # Lost a race the row lock could not prevent (e.g. on SQLite).
             raise ConflictError("Someone else changed this revision meanwhile; check it again.")
         details = details(locked) if callable(details) else details
-        event = _event(locked, action.name, from_state, action.target, user, comment, details)
+        event = record_event(locked, action.name, from_state, action.target, user, comment, details)
         locked.refresh_from_db()
+        locked.step_event = event  # what `then` may need: the event this step wrote
         if then:
             then(locked)
         transaction.on_commit(lambda: notifications.send_for(event.pk))
@@ -186,25 +189,12 @@ def approve(revision, user, comment="", expected_state=None, *, attested=False):
         user,
         comment,
         expected_state,
-        check=lambda locked: (read_everything(locked), _no_comments_left_unsent(locked, user)),
+        check=read_everything,
         details={"attested": ATTESTATION},
         then=retire_previous,
         approved_at=now,
         approved_by=user,
         approved_by_label=user.signature,
-    )
-
-
-def _no_comments_left_unsent(revision, user):
-    pending = list(revision.comments.pending().values_list("author_id", flat=True))
-    if not pending:
-        return
-    count = f"{len(pending)} comment{'s' if len(pending) != 1 else ''} not sent"
-    whose = "You have" if set(pending) == {user.pk} else "This revision has"
-    raise TransitionError(
-        f"{whose} {count}: request changes to send them, or delete them."
-        if len(pending) != 1
-        else f"{whose} {count}: request changes to send it, or delete it."
     )
 
 
@@ -224,8 +214,8 @@ def request_changes(revision, user, comment, expected_state=None):
 
     def mark_sent(locked):
         if sending:
-            event = locked.events.filter(action=REQUEST_CHANGES.name).latest("pk")
-            ReviewComment.objects.filter(pk__in=[c.pk for c in sending]).update(sent_in=event)
+            sent_in = locked.step_event
+            ReviewComment.objects.filter(pk__in=[c.pk for c in sending]).update(sent_in=sent_in)
 
     return _transition(
         REQUEST_CHANGES,
@@ -268,7 +258,7 @@ def reassign(revision, user, comment, expected_state=None, reviewer=None):
     def free_to_take_it(locked):
         if not can_review(new):
             raise TransitionError(f"{new.public_name} is not an active medical reviewer.")
-        if _is_contributor(locked, new):
+        if is_contributor(locked, new):
             raise TransitionError(f"{new.public_name} wrote or edited this revision.")
         if new.pk == locked.assigned_reviewer_id:
             raise TransitionError(f"The review is already assigned to {new.public_name}.")
@@ -390,7 +380,7 @@ def flag_citing_revisions(source, version, user, details):
     for revision in flagged:
         Revision.objects.filter(pk=revision.pk).update(recheck_since=Coalesce("recheck_since", now))
         known_as = cited[revision.pk]
-        event = _event(
+        event = record_event(
             revision,
             "source_changed",
             State.APPROVED,
@@ -449,7 +439,7 @@ def start_revision(article, user, change_summary=""):
                     )
                     for v in base.variants.all()
                 )
-            _event(
+            record_event(
                 revision,
                 "start",
                 "",

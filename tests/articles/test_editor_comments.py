@@ -110,3 +110,64 @@ def test_a_reviewer_cannot_resolve_through_the_editor_form(client, sent_back):
     assert response.status_code == 403
     comment.refresh_from_db()
     assert not comment.is_resolved
+
+
+@pytest.mark.parametrize("odd", ["²", "9" * 5000, "-1", "", "1.5"])
+def test_odd_ids_are_ignored_not_a_500(client, sent_back, odd):
+    revision, author, _, comment = sent_back
+    client.force_login(author)
+    preview = client.post(
+        preview_url(revision),
+        {"variants-0-body_markdown": "Hello.", "audience": odd},
+        headers={"HX-Request": "true", "HX-Trigger-Name": "variants-0-body_markdown"},
+    )
+    assert preview.status_code == 200 and "Hello." in preview.content.decode()
+    data = form_data(client.get(change_url(revision)))
+    data["resolve_comment"] = odd
+    assert client.post(change_url(revision), data).status_code == 302
+    comment.refresh_from_db()
+    assert not comment.is_resolved
+
+
+def test_a_reply_with_a_nul_byte_is_refused_in_words(client, sent_back):
+    revision, author, _, comment = sent_back
+    client.force_login(author)
+    data = form_data(client.get(change_url(revision)))
+    data["resolve_comment"] = str(comment.pk)
+    data[f"resolve_note_{comment.pk}"] = "Fixed\x00."
+    response = client.post(change_url(revision), data, follow=True)
+    assert "invisible control character" in said(response)
+    comment.refresh_from_db()
+    assert not comment.is_resolved
+
+
+def test_a_refused_save_keeps_the_ticks_and_replies(client, sent_back):
+    revision, author, _, comment = sent_back
+    client.force_login(author)
+    data = form_data(client.get(change_url(revision)))
+    data["title"] = ""  # required: the form comes back with its error
+    data["resolve_comment"] = str(comment.pk)
+    data[f"resolve_note_{comment.pk}"] = "Named both trials."
+    response = client.post(change_url(revision), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'name="resolve_comment" value="{comment.pk}" checked' in html
+    assert "Named both trials.</textarea>" in html
+    comment.refresh_from_db()
+    assert not comment.is_resolved
+
+
+def test_a_save_that_lost_the_race_lists_the_replies_typed(client, sent_back):
+    revision, author, _, comment = sent_back
+    client.force_login(author)
+    data = form_data(client.get(change_url(revision)))
+    workflow.submit(revision, author, "Submitted from another tab.")
+    data["resolve_comment"] = str(comment.pk)
+    data[f"resolve_note_{comment.pk}"] = "Named both trials."
+    response = client.post(change_url(revision), data)
+    assert response.status_code == 409
+    shown = said(response)
+    assert "Your reply to the comment on “Low doses work well for moderate acne" in shown
+    assert "Named both trials." in shown
+    comment.refresh_from_db()
+    assert not comment.is_resolved

@@ -2,7 +2,6 @@
 removed, a source picker, "Save and submit for review", and no typed text ever lost."""
 
 import html as entities
-import inspect
 import io
 import re
 
@@ -257,13 +256,13 @@ def test_the_change_form_takes_as_many_queries_for_ten_references_as_for_two(
 ):
     long = revision_with_content(author=author, sources=[SourceFactory() for _ in range(10)])
     client.force_login(author)
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(24):
         response = client.get(change_url(long))
     assert response.status_code == 200
     html = response.content.decode()
     # One picker per reference row (the previews name the cited sources too).
     assert len(re.findall(r'id="id_citations-\d+-source"', html)) == 10
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(24):
         assert client.get(change_url(draft)).status_code == 200
 
 
@@ -385,32 +384,31 @@ def test_the_form_says_when_the_saved_revision_is_not_ready_to_submit(client, au
     assert "Save and submit for review" in text
 
 
-def test_the_reading_level_override_goes_to_submit_only_when_it_takes_one(
-    client, draft, author, monkeypatch
-):
+HARD = (
+    "Pharmacokinetic considerations notwithstanding, contemporaneous dermatological "
+    "investigations demonstrated comparable therapeutic effectiveness [1]."
+)
+
+
+def test_a_text_above_its_reading_target_is_submitted_only_with_a_reason(client, draft, author):
     client.force_login(author)
-    takes_it = "reading_override" in inspect.signature(workflow.submit).parameters
     shown = "Reason to submit although a reading level misses its target"
-    assert (shown in said(client.get(change_url(draft)))) is takes_it
-
-    received = {}
-
-    def submit(revision, user, change_summary, expected_state=None, reading_override=""):
-        received.update(reading_override=reading_override, expected_state=expected_state)
-        raise workflow.TransitionError("The patient text reads at grade 9; the target is 6.")
-
-    monkeypatch.setattr(workflow, "submit", submit)
-    page = client.get(change_url(draft))
-    assert shown in said(page)
-    data = form_data(page)
+    assert shown not in said(client.get(change_url(draft)))  # every text meets its target
+    data = form_data(client.get(change_url(draft)))
+    data[patient_key(data)] = HARD
+    data["_submit_for_review"] = "Save and submit for review"
+    refused = client.post(change_url(draft), data, follow=True)
+    assert "not submitted for review: The text reads above its target reading level." in said(
+        refused
+    )
+    assert shown in said(refused)  # the text as saved misses: the reason is asked for
+    data = form_data(refused)
     data["reading_override"] = "  Drug names make it read harder.  "
     data["_submit_for_review"] = "Save and submit for review"
-    response = client.post(change_url(draft), data, follow=True)
-    assert received == {
-        "reading_override": "Drug names make it read harder.",
-        "expected_state": "draft",
-    }
-    assert "not submitted for review: The patient text reads at grade 9" in said(response)
+    done = client.post(change_url(draft), data, follow=True)
+    assert "Saved and submitted for review" in said(done)
+    event = draft.events.get(action="submit")
+    assert event.details["reading_override"] == "Drug names make it read harder."
 
 
 # A save after the revision was submitted meanwhile. ---------------------------------------------

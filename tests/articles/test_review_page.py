@@ -225,3 +225,46 @@ def test_a_text_with_comments_is_shown_whole_with_them(client, second_round):
     html = client.get(review_url(revision)).content.decode()
     assert html.count('<details class="full-text" open>') == 1
     assert "Cite it." in html
+
+
+def test_unsent_comments_close_approving_and_say_why(client, second_round):
+    revision, checker = second_round
+    workflow.add_comment(
+        revision, checker, revision.variants.get(audience__slug="patient").audience, 1, "Cite it."
+    )
+    client.force_login(checker)
+    page = client.get(review_url(revision))
+    decision = said(page).split("Your decision", 1)[1]
+    assert "You have 1 comment not sent: request changes to send it, or delete it." in decision
+    assert "Continue to approve" not in decision
+    # Nor can the confirmation be reached past it.
+    refused = landed(client, client.post(approve_url(revision), {"attested": "yes"}))
+    assert refused.status_code == 400
+    assert "You have 1 comment not sent" in said(refused)
+
+
+def test_bad_input_never_gives_a_500(client, second_round):
+    revision, checker = second_round
+    client.force_login(checker)
+    for data in (
+        {"action": "request_changes", "comment": "a\x00b", "expected_state": "under_review"},
+        {"action": "approve", "attested": "yes", "comment": "\x00", "expected_state": "x"},
+        {"action": "nonsense"},
+        {},
+    ):
+        page = landed(client, client.post(act_url(revision), data))
+        assert page.status_code in (400, 409), data
+    assert "invisible control character" in said(
+        landed(
+            client,
+            client.post(
+                act_url(revision),
+                {
+                    "action": "request_changes",
+                    "comment": "a\x00b",
+                    "expected_state": "under_review",
+                },
+            ),
+        )
+    )
+    assert revision.events.count() == 3  # started, submitted, review started: nothing more
