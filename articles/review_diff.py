@@ -24,12 +24,14 @@ from html import escape
 
 from django.utils.safestring import mark_safe
 
-from .blocks import Block, similarity, split_blocks
+from .blocks import Block, split_blocks
 from .diff import NAMES, comparable, has_changes, marked_text, word_diff
 
 # How alike (difflib ratio of the words) a removed and an added block must be to be shown as one
 # edited block with a word diff, rather than as a removal and an addition.
 PAIRED_ENOUGH = 0.5
+PAIRING_LIMIT = 2_500  # old x new blocks in one replaced run compared in full
+PAIRING_BAND = 8  # beyond it, blocks this far from their place are not compared
 SAME, EDITED, ADDED, REMOVED = "same", "edited", "added", "removed"
 # Read out before a changed block (hidden on screen, where colour, strike-through and underline
 # tell the same).
@@ -130,15 +132,28 @@ def _pair(olds: list[_Side], news: list[_Side]) -> list[_Row]:
     texts_old = [side.block.text for side in olds]
     texts_new = [side.block.text for side in news]
 
+    words_old = [text.split() for text in texts_old]
+    words_new = [text.split() for text in texts_new]
+
     def alike(i, j) -> float:
-        a, b = len(texts_old[i].split()), len(texts_new[j].split())
+        a, b = len(words_old[i]), len(words_new[j])
         if a + b and 2 * min(a, b) / (a + b) < PAIRED_ENOUGH:  # ratio cannot reach it
             return 0.0
-        score = similarity(texts_old[i], texts_new[j])
+        matcher = SequenceMatcher(a=words_old[i], b=words_new[j], autojunk=False)
+        if matcher.quick_ratio() < PAIRED_ENOUGH:  # an upper bound, in linear time
+            return 0.0
+        score = matcher.ratio()
         return score if score >= PAIRED_ENOUGH else 0.0
 
     n, m = len(olds), len(news)
-    scores = {(i, j): alike(i, j) for i in range(n) for j in range(m)}
+    # A big rewrite compares each block only with those near its place (a band around the
+    # diagonal), so a page with hundreds of rewritten paragraphs still renders in time.
+    band = max(n, m) if n * m <= PAIRING_LIMIT else PAIRING_BAND
+    scores = {
+        (i, j): alike(i, j) if abs(i * m / n - j) <= band else 0.0
+        for i in range(n)
+        for j in range(m)
+    }
     best = [[0.0] * (m + 1) for _ in range(n + 1)]  # best[i][j]: for olds[i:] and news[j:]
     for i in range(n - 1, -1, -1):
         for j in range(m - 1, -1, -1):

@@ -257,9 +257,11 @@ class RevisionAdmin(EditorViewsMixin, CommentViewsMixin, ReviewViewsMixin, admin
             self.warn_stripped_revision(request, form)
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
         revision = form.instance
+        # First: whoever saves is a contributor (never its reviewer), also for what this save
+        # does next, such as resolving the reviewer's comments (editor.py).
         revision.contributors.add(request.user)
+        super().save_related(request, form, formsets, change)
         # Saved anyway (the editor may cite it next), but said now: submitting is refused.
         texts = [revision.answer, revision.pregnancy_warning]
         texts += revision.variants.values_list("body_markdown", flat=True)

@@ -243,12 +243,15 @@ class RevisionQuerySet(models.QuerySet):
     def with_since(self, now=None):
         """Annotate `since`: when the revision entered the state it waits in.
 
-        That is its latest review event (submitted, review started, sent back…), else its
+        That is its latest step (submitted, review started, sent back, reassigned…), else its
         creation; for a live revision flagged for a re-check, when it was flagged; for a live
         revision whose review is overdue, the date the review was due.
         """
+        # Steps that move the state, and a review handed to someone else (a new holder waits
+        # from then); not comments resolved or sources re-checked, which leave it waiting.
         latest_event = (
             ReviewEvent.objects.filter(revision=OuterRef("pk"))
+            .filter(~Q(from_state=F("to_state")) | Q(action="reassign"))
             .order_by("-created_at", "-pk")
             .values("created_at")[:1]
         )

@@ -268,3 +268,22 @@ def test_bad_input_never_gives_a_500(client, second_round):
         )
     )
     assert revision.events.count() == 3  # started, submitted, review started: nothing more
+
+
+def test_the_timeline_names_the_comments_sent_and_resolved(client, second_round):
+    revision, checker = second_round
+    patient = revision.variants.get(audience__slug="patient").audience
+    comment = workflow.add_comment(revision, checker, patient, 1, "Cite <b>it</b>.")
+    workflow.request_changes(revision, checker, "")
+    comment.refresh_from_db()
+    workflow.resolve_comment(comment, revision.author, "Cited.")
+    client.force_login(checker)
+    page = client.get(review_url(revision))
+    timeline = said(page).split("Timeline", 1)[1]
+    assert (
+        "With 1 comment on the text: patient text, on “Low doses work nearly as well.”" in timeline
+    )
+    assert "Comment marked resolved" in timeline
+    assert "The comment on “Low doses work nearly as well.” (patient text)." in timeline
+    html = page.content.decode()
+    assert "Cite &lt;b&gt;it&lt;/b&gt;." in html and "Cite <b>it</b>" not in html  # as typed

@@ -534,3 +534,16 @@ def test_the_admin_home_in_a_browser(browser, live_server, demo_work, email, cap
     expect(page).to_have_url(re.compile(r"/review/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(title)
     context.close()
+
+
+def test_resolving_a_comment_does_not_restart_the_wait(cast):
+    from tests.factories import audience
+
+    revision = under_review(cast["author"], cast["me"])
+    workflow.add_comment(revision, cast["me"], audience("patient"), 0, "Plainer, please.")
+    workflow.request_changes(revision, cast["me"], "")
+    sent_back_at = revision.events.get(action="request_changes").created_at
+    comment = revision.comments.get()
+    workflow.resolve_comment(comment, cast["author"], "Done.")
+    assert revision.events.filter(action="resolve_comment").exists()
+    assert Revision.objects.with_since().get(pk=revision.pk).since == sent_back_at
