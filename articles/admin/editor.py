@@ -164,10 +164,10 @@ def known_sources(request, revision) -> dict[str, object]:
     """The sources the revision's saved reference list cites, by primary key (as text)."""
     if revision is None:
         return {}
-    return {str(c.source_id): c.source for c in _references(request, revision)}
+    return {str(c.source_id): c.source for c in saved_references(request, revision)}
 
 
-def _references(request, revision):
+def saved_references(request, revision):
     """The revision's reference list as saved, read once per request."""
     cache = request.__dict__.setdefault("_editor_references", {})
     if revision.pk not in cache:
@@ -188,7 +188,7 @@ def use_previews(request, revision, form_class, labels: dict[str, str], rows: in
         field.widget = MarkdownPreviewWidget(
             {"rows": rows, "cols": 60},
             preview_url=url,
-            references=_references(request, revision),
+            references=saved_references(request, revision),
             label=label,
             comments=editor_comments(request, revision),
             posted=request.POST if request.method == "POST" else None,
@@ -411,7 +411,7 @@ class EditorViewsMixin:
             rights, comments = editor_comments(request, revision) if audience else (None, [])
             context["preview"] = preview(
                 text,
-                _references(request, revision),
+                saved_references(request, revision),
                 audience=audience,
                 revision=revision,
                 rights=rights,

@@ -21,6 +21,7 @@ from .editor import (
     SourcePicker,
     known_sources,
     name_preview_by_audience,
+    saved_references,
     use_previews,
 )
 from .review import ReviewViewsMixin
@@ -64,6 +65,13 @@ class CitationInline(FrozenWhenSubmittedMixin, admin.TabularInline):
         picker = formset.form.base_fields["source"].widget
         picker = getattr(picker, "widget", picker)  # inside the add/change/view links
         picker.known = known_sources(request, obj)
+        # References no saved text cites, said on their own rows (submitting refuses them).
+        formset.uncited = set()
+        if obj is not None:
+            texts = [obj.answer, obj.pregnancy_warning]
+            texts += obj.variants.values_list("body_markdown", flat=True)
+            positions = [c.position for c in saved_references(request, obj)]
+            formset.uncited = set(citation_checks.uncited_references(positions, texts))
         # select2 puts its list of results inside the page's main landmark, not after it.
         picker.attrs["data-dropdown-parent"] = "#content-start"
         return formset

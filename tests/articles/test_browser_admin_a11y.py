@@ -4,6 +4,7 @@ data, at a desktop and a phone width, and shows where the keyboard focus is."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from articles import workflow
 from articles.models import Article, Revision, Source
@@ -95,4 +96,19 @@ def test_the_keyboard_focus_is_visible_on_the_review_page(browser, live_server, 
             visible = (style != "none" and width != "0px") or shadow != "none"
             assert visible, f"no visible focus on a {tag}: {outline}"
     assert seen >= 10
+    context.close()
+
+
+def test_a_refusal_on_the_review_page_passes_axe_and_takes_the_focus(
+    browser, live_server, demo_article
+):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(page, "reviewer@example.com")
+    page.goto(reverse("admin:articles_revision_review", args=[demo_article.revisions.get().pk]))
+    page.get_by_role("button", name="Request changes").click()
+    error = page.locator("#action-error")
+    expect(error).to_be_focused()
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
     context.close()

@@ -120,3 +120,13 @@ def test_saving_with_an_uncited_reference_saves_and_warns(client, draft):
     assert "No text cites this reference: [3] Cited later." in said(response)
     revision.refresh_from_db()
     assert revision.change_summary == "Adds a study to cite next."
+
+
+def test_an_uncited_reference_is_marked_on_its_own_row(client, draft):
+    revision, author = draft
+    revision.citations.create(source=SourceFactory(title="Cited later"), position=3)
+    client.force_login(author)
+    html = client.get(reverse("admin:articles_revision_change", args=[revision.pk])).content
+    rows = html.decode().split('id="citations-')
+    [marked] = [row for row in rows if "No text cites [" in row]
+    assert marked.startswith("2") and "No text cites [3] yet" in marked
