@@ -1,7 +1,9 @@
-from .article import Article, Citation, Revision, Variant
+from .article import Article
 from .audience import Audience
 from .comments import ReviewComment
+from .content import Citation, Variant
 from .review_event import ReviewEvent
+from .revision import Revision
 from .saved import SavedArticle
 from .source import Source, SourceVersion
 

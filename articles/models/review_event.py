@@ -92,12 +92,12 @@ class ReviewEvent(models.Model):
 
     @property
     def from_label(self):
-        from .article import Revision
+        from .revision import Revision
 
         return Revision.State(self.from_state).label if self.from_state else "—"
 
     @property
     def to_label(self):
-        from .article import Revision
+        from .revision import Revision
 
         return Revision.State(self.to_state).label
