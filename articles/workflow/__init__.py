@@ -32,6 +32,7 @@ from .comments import (
     resolve_comment,
     resolve_refusal,
 )
+from .lifecycle import flag_citing_revisions, replay, start_revision
 from .rules import (
     ACTIONS,
     APPROVE,
@@ -59,14 +60,11 @@ from .rules import (
 from .transitions import (
     PERFORM,
     approve,
-    flag_citing_revisions,
     perform,
     reassign,
     release,
-    replay,
     request_changes,
     start_review,
-    start_revision,
     still_accurate,
     submit,
     withdraw,
