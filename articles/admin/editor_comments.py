@@ -14,21 +14,15 @@ from django.contrib import messages
 
 from .. import readability, workflow
 from ..models import Variant
+from .comments import page_comments
 from .inputs import posted_id
 
 
 def editor_comments(request, revision):
-    """(rights, comments) of `revision` for this request's user, read once per request."""
-    cache = request.__dict__.setdefault("_editor_comments", {})
-    if revision.pk not in cache:
-        rights = workflow.CommentRights.of(revision, request.user)
-        comments = [
-            comment
-            for comment in revision.comments.select_related("sent_in", "audience")
-            if rights.may_see(comment)
-        ]
-        cache[revision.pk] = (rights, comments)
-    return cache[revision.pk]
+    """(rights, comments) of `revision` for this request's user, read once per request: the
+    comments they may see (never another reviewer's unsent ones)."""
+    rights, comments = page_comments(request, revision)
+    return rights, [comment for comment in comments if rights.may_see(comment)]
 
 
 def for_audience(html: str, revision, audience, rights, comments, posted=None) -> dict:

@@ -16,14 +16,8 @@ from ..models.reviewers import held_by_nobody
 from . import worklists
 from .badges import next_step_label, revision_state_badge
 from .comments import CommentViewsMixin
-from .editor import (
-    EditorViewsMixin,
-    SourcePicker,
-    known_sources,
-    name_preview_by_audience,
-    saved_references,
-    use_previews,
-)
+from .editor import EditorViewsMixin, SourcePicker, known_sources
+from .previews import name_preview_by_audience, saved_references, use_previews
 from .review import ReviewViewsMixin
 
 State = Revision.State
