@@ -20,6 +20,7 @@ from .rendering import citation_numbers
 
 GUIDELINE_HEADING = re.compile(r"^(#{1,6})\s*from the guidelines?\b.*$", re.I | re.M)
 HEADING = re.compile(r"^(#{1,6})\s", re.M)
+ID = re.compile(r"[0-9]{1,9}")
 GUIDANCE_KINDS = {"guideline", "regulator"}
 
 
@@ -61,7 +62,35 @@ def uncited_references(positions, texts) -> list[int]:
 
 
 def kinds_by_position(revision) -> dict[int, str]:
+    """{position: source kind} of the revision's reference list: as the editor's form posts it
+    while it is being saved (`pending_reference_kinds`, set by the admin, so a reference added
+    and cited in one save is found), else as saved."""
+    pending = getattr(revision, "pending_reference_kinds", None)
+    if pending is not None:
+        return pending
     return dict(revision.citations.values_list("position", "source__kind"))
+
+
+def posted_reference_kinds(data, prefix="citations") -> dict[int, str] | None:
+    """{position: source kind} of the reference list a form posts, rows marked for removal
+    left out; None when it posts no reference list. Rows that do not parse are skipped: the
+    reference form reports them itself."""
+    from .models import Source
+
+    def number(value):
+        return int(value) if isinstance(value, str) and ID.fullmatch(value) else None
+
+    total = number(data.get(f"{prefix}-TOTAL_FORMS"))
+    if total is None:
+        return None
+    rows = {}
+    for index in range(min(total, 1000)):
+        row = f"{prefix}-{index}-"
+        position, source = number(data.get(row + "position")), number(data.get(row + "source"))
+        if position and source and not data.get(row + "DELETE"):
+            rows[position] = source
+    kinds = dict(Source.objects.filter(pk__in=rows.values()).values_list("pk", "kind"))
+    return {position: kinds[source] for position, source in rows.items() if source in kinds}
 
 
 def uncited_message(revision, positions: list[int]) -> str:

@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 
-from .. import workflow
+from .. import citation_checks, workflow
 from ..models import Audience, Revision, Source, Variant
 from ..rendering import stripped_markup
 from .editor_comments import editor_comments, resolve_ticked, typed_replies
@@ -29,6 +29,24 @@ from .inputs import posted_id
 from .previews import LONGEST_PREVIEW, preview, saved_references, use_previews
 
 SUBMIT_BUTTON = "_submit_for_review"
+
+
+def with_posted_references(form_class, data):
+    """`form_class`, whose revision checks its texts against the reference list as posted with
+    them (the citation inline's rows), not as last saved: its inline variants share the
+    revision object, so they are checked against it too."""
+    kinds = citation_checks.posted_reference_kinds(data)
+    if kinds is None:
+        return form_class
+
+    class WithPostedReferences(form_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.instance.pending_reference_kinds = kinds
+
+    return WithPostedReferences
+
+
 READING_OVERRIDE = "reading_override"
 
 
@@ -120,6 +138,8 @@ class EditorViewsMixin:
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         use_previews(request, obj, form, self.key_fact_previews, rows=4)
+        if request.method == "POST" and obj is not None:
+            form = with_posted_references(form, request.POST)
         return form
 
     def editor_context(self, request, revision):

@@ -314,7 +314,9 @@ class Revision(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
-        references = self.citations.count() if self.pk else None
+        from ..citation_checks import kinds_by_position
+
+        references = len(kinds_by_position(self)) if self.pk else None
         errors = {
             field: problem
             for field in self.RENDERED_FIELDS

@@ -1,6 +1,8 @@
 """Citation integrity: markers resolve, every reference is cited, a "From the guidelines"
 section cites a guideline; checked when a text is saved (next to the field) and at submit."""
 
+import html
+
 import pytest
 from django.urls import reverse
 
@@ -130,3 +132,31 @@ def test_an_uncited_reference_is_marked_on_its_own_row(client, draft):
     rows = html.decode().split('id="citations-')
     [marked] = [row for row in rows if "No text cites [" in row]
     assert marked.startswith("2") and "No text cites [3] yet" in marked
+
+
+def test_a_reference_added_and_cited_in_one_save_is_found(client, draft):
+    revision, author = draft
+    added = SourceFactory(title="NICE acne guideline", kind=Source.Kind.GUIDELINE)
+    client.force_login(author)
+    url, data = editor_form(client, revision)
+    data["citations-TOTAL_FORMS"] = "3"
+    data.update({"citations-2-position": "3", "citations-2-source": str(added.pk)})
+    key = next(k for k, v in data.items() if k.endswith("body_markdown") and "patient" in v)
+    data[key] = "## From the guidelines\n\nUK doctors agree [3].\n\n## More\n\nSee [1, 2]."
+    response = client.post(url, data)
+    assert response.status_code == 302, said(response)[:800]
+    assert revision.citations.get(position=3).source == added
+    assert "UK doctors agree" in revision.variants.get(audience__slug="patient").body_markdown
+
+
+def test_a_reference_removed_in_the_same_save_is_missed(client, draft):
+    revision, author = draft
+    client.force_login(author)
+    url, data = editor_form(client, revision)
+    data["citations-1-DELETE"] = "on"  # reference 2 goes ...
+    response = client.post(url, data)  # ... while texts still cite [2]
+    assert response.status_code == 200
+    assert "Citation 2 does not exist: this revision's reference list has 1 source." in (
+        html.unescape(said(response))
+    )
+    assert revision.citations.count() == 2
