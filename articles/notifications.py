@@ -5,16 +5,27 @@ of articles flagged because a source they cite changed; the revision's author he
 are requested or the revision is approved; a reviewer hears when a review they held is released
 or handed to someone else, and the new reviewer that it is theirs; readers who saved the article
 and opted in hear when a new revision of it is approved.
+
+Each message is stored (EmailDelivery) before it is first tried, and each try is a Django task:
+run at once by the immediate backend in development and tests, by `manage.py db_worker` on the
+database backend in production. A failed send is tried again with backoff, then given up; staff
+see every delivery, and can retry one, in the admin (Articles → Email deliveries).
 """
+
+import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
+from django.db import transaction
 from django.tasks import task
 from django.urls import reverse
+from django.utils import timezone
 
-from .models import ReviewEvent, SavedArticle
+from .models import EmailDelivery, ReviewEvent, SavedArticle
 from .models.reviewers import medical_reviewers
+
+logger = logging.getLogger(__name__)
 
 
 def reviewers():
@@ -136,16 +147,91 @@ def _continuity_messages(event, revision, admin_url):
     return messages
 
 
-@task
-def send_review_emails(event_id):
+def send_for(event_id):
+    """Store the event's emails and queue a try of each. Called after the event's transaction
+    commits, so a failure here is logged, never raised: the review step is already saved."""
+    try:
+        return queue_emails(event_id)
+    except Exception:
+        logger.exception("The emails about review event %s could not be queued.", event_id)
+        return []
+
+
+def queue_emails(event_id):
+    """One stored EmailDelivery per message, each with its task, written in one transaction: on
+    the database task backend a delivery exists exactly when a try of it is queued."""
     event = ReviewEvent.objects.select_related("revision__article", "revision__author").get(
         pk=event_id
     )
-    sent = 0
-    for recipient, subject, body in messages_for(event):
-        sent += send_mail(subject, body, None, [recipient])
-    return sent
+    now = timezone.now()
+    with transaction.atomic():
+        deliveries = EmailDelivery.objects.bulk_create(
+            EmailDelivery(
+                event=event,
+                recipient=recipient,
+                subject=subject,
+                body=body,
+                created_at=now,
+                next_attempt_at=now,
+            )
+            for recipient, subject, body in messages_for(event)
+        )
+        for delivery in deliveries:
+            _queue_try(delivery)
+    return deliveries
 
 
-def send_for(event_id):
-    send_review_emails.enqueue(event_id)
+@task
+def deliver_email(delivery_id, attempt):
+    """Try to send one stored email, once. `attempt` is the try this task was queued for: a
+    task that finds the email sent, given up, or already tried that time (a "retry now" and the
+    scheduled retry both queued) does nothing. A failed send is recorded and tried again later
+    (EmailDelivery.record_failure), so the task itself does not fail.
+
+    The row stays locked while the message goes out, so two workers never send it twice.
+    """
+    with transaction.atomic():
+        delivery = EmailDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if delivery is None or not delivery.is_outstanding or delivery.attempts + 1 != attempt:
+            return "nothing to do"
+        try:
+            send_mail(delivery.subject, delivery.body, None, [delivery.recipient])
+        except Exception as error:
+            delivery.record_failure(error, timezone.now())
+            logger.warning("Email delivery %s failed (attempt %s): %s", delivery.pk, attempt, error)
+            if delivery.status == EmailDelivery.Status.RETRYING:
+                _queue_try(delivery, run_after=delivery.next_attempt_at)
+            return f"failed: {delivery.get_status_display()}"
+        delivery.record_sent(timezone.now())
+        return "sent"
+
+
+def retry_now(deliveries):
+    """Queue another try now of each delivery not sent yet (staff's "retry now"); a given-up
+    one gets one more try. Returns how many were queued."""
+    queued = 0
+    for pk in deliveries.exclude(status=EmailDelivery.Status.SENT).values_list("pk", flat=True):
+        with transaction.atomic():
+            delivery = EmailDelivery.objects.select_for_update().get(pk=pk)
+            if delivery.status == EmailDelivery.Status.SENT:
+                continue
+            if delivery.status == EmailDelivery.Status.GIVEN_UP:
+                delivery.status = EmailDelivery.Status.RETRYING
+            delivery.next_attempt_at = timezone.now()
+            delivery.save(update_fields=["status", "next_attempt_at"])
+            _queue_try(delivery)
+        queued += 1
+    return queued
+
+
+def _queue_try(delivery, run_after=None):
+    """Queue the next try of `delivery`, at `run_after` if given. The immediate backend (the
+    development default) cannot wait, so there a failed email waits for staff's "retry now"."""
+    task = deliver_email
+    if run_after is not None:
+        if not task.get_backend().supports_defer:
+            delivery.next_attempt_at = None
+            delivery.save(update_fields=["next_attempt_at"])
+            return
+        task = task.using(run_after=run_after)
+    task.enqueue(delivery.pk, delivery.attempts + 1)

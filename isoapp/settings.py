@@ -178,9 +178,24 @@ if not SITE_URL:
         )
     SITE_URL = "http://127.0.0.1:8000"
 
-# Background work (review emails) goes through Django's tasks framework. The immediate backend
-# runs a task as soon as it is enqueued; the workflow enqueues only after its transaction commits.
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+# Background work (review emails) goes through Django's tasks framework. DJANGO_TASKS_BACKEND:
+# "immediate" runs a task in the request that queues it (the development default; tests use it);
+# "database" stores it for `manage.py db_worker` (django-tasks-db), which runs it, and runs again
+# later the retries of a failed email (the default when debug is off). The database backend's
+# table is always installed, so its migrations run with ours whichever backend is chosen.
+INSTALLED_APPS += ["django_tasks_db"]
+TASK_BACKENDS = {
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+TASKS_BACKEND = os.environ.get("DJANGO_TASKS_BACKEND", "").strip().lower() or (
+    "immediate" if DEBUG else "database"
+)
+if TASKS_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"DJANGO_TASKS_BACKEND must be one of {', '.join(TASK_BACKENDS)}, not {TASKS_BACKEND!r}."
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
 
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "isoapp <noreply@localhost>")
 

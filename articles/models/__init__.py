@@ -2,6 +2,7 @@ from .article import Article
 from .audience import Audience
 from .comments import ReviewComment
 from .content import Citation, Variant
+from .deliveries import EmailDelivery
 from .review_event import ReviewEvent
 from .revision import Revision
 from .saved import SavedArticle
@@ -11,6 +12,7 @@ __all__ = [
     "Article",
     "Audience",
     "Citation",
+    "EmailDelivery",
     "ReviewComment",
     "ReviewEvent",
     "Revision",
