@@ -68,6 +68,11 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.StaffNeedTwoFactorMiddleware",
 ]
+# The name of this app instance, sent as X-Served-By on every response when set (several app
+# servers behind one proxy). Outermost, so redirects and error pages carry it too.
+ISOAPP_INSTANCE = os.environ.get("ISOAPP_INSTANCE", "").strip()
+if ISOAPP_INSTANCE:
+    MIDDLEWARE.insert(0, "isoapp.middleware.ServedBy")
 
 ROOT_URLCONF = "isoapp.urls"
 WSGI_APPLICATION = "isoapp.wsgi.application"
