@@ -12,6 +12,17 @@ Usage:
 
 The database is migrated and given the demo content first (it is the bench's own: use a
 throwaway name).
+
+Measured 2026-11-29 on the shared 2-core machine (load average 8-9 from other work), 10 s runs,
+medians over rounds (req/s, median ms, p95 ms, peak connections):
+
+    no persistence (CONN_MAX_AGE=0)                 40-49    286-374   656-908   6-7
+    persistent (CONN_MAX_AGE=60, health checks)     83-84    150-154   475-485   8
+    psycopg pool (max_size=4 per worker)            81-89    143-160   448-520   7.5-8
+    psycopg pool (max_size=2 per worker)               72        217       513     4
+
+Persistent and pooled are equal within the noise between runs; isoapp/settings.py keeps
+persistent connections (no extra dependency, no pool checkout wait when the database hangs).
 """
 
 import http.client
