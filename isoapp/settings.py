@@ -54,6 +54,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the request id, and the status and duration of everything below.
+    "isoapp.logs.RequestLogMiddleware",
+    "isoapp.headers.PermissionsPolicyMiddleware",
+    # /healthz and /readyz, answered before host validation and the HTTPS redirect.
+    "isoapp.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -94,20 +99,62 @@ TEMPLATES = [
     },
 ]
 
+# PostgreSQL connections: persistent, one per gunicorn thread, checked at the start of each
+# request (CONN_HEALTH_CHECKS). bench/db_connections.py measured the choices under gunicorn gthread
+# (2 workers x 4 threads, 16 clients, the article page, medians of 3-4 interleaved rounds on a
+# busy 2-core machine): no persistence 40-49 req/s; persistent 83-84 req/s; psycopg's pool
+# (max_size 4 per worker) 81-89 req/s with the same latency and connections; a pool of 2 per
+# worker 72 req/s. Persistent and pooled are equal within the run-to-run noise, so the default is
+# persistent: no extra dependency, and with a database that stops answering a reader waits only
+# for the connect timeout, not for a pool checkout as well. DJANGO_DB_POOL_MAX_SIZE > 0 switches
+# to the pool to cap connections per process (it needs `pip install "psycopg[pool]"`).
+# A database that accepts connections and never answers must give readers the site's 503 page
+# within seconds, not hang the worker: libpq's connect_timeout bounds the handshake, and a
+# server-side statement_timeout bounds any one query (both below gunicorn's 30 s worker timeout;
+# a long migration can run with DJANGO_DB_STATEMENT_TIMEOUT_MS=0, which sets none).
+DB_CONNECT_TIMEOUT = int(os.environ.get("DJANGO_DB_CONNECT_TIMEOUT") or "3")
+DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DJANGO_DB_STATEMENT_TIMEOUT_MS") or "15000")
+DB_POOL_MAX_SIZE = int(os.environ.get("DJANGO_DB_POOL_MAX_SIZE") or "0")
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DJANGO_DB_CONN_MAX_AGE", "60")),
+        conn_max_age=0 if DB_POOL_MAX_SIZE else int(os.environ.get("DJANGO_DB_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
+    if DB_STATEMENT_TIMEOUT_MS:
+        _db_options["options"] = " ".join(
+            filter(
+                None,
+                [_db_options.get("options"), f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"],
+            )
+        )
+    if DB_POOL_MAX_SIZE:
+        # The checkout timeout is what a reader waits when every connection is busy or the
+        # database is gone: keep it near the connect timeout.
+        _db_options["pool"] = {
+            "min_size": min(2, DB_POOL_MAX_SIZE),
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": DB_CONNECT_TIMEOUT + 1,
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Sign-in rate limits and used one-time codes live in the cache, so production with several
 # worker processes needs a shared one: set DJANGO_REDIS_URL. Default: this process's memory.
+# While Redis is unreachable, FallbackRedisCache answers from this process's memory (pages and
+# sign-in keep working, an error is logged, /readyz says "degraded"); short socket timeouts keep
+# a Redis that stopped answering from holding up readers.
 if REDIS_URL := os.environ.get("DJANGO_REDIS_URL"):
+    REDIS_TIMEOUT = float(os.environ.get("DJANGO_REDIS_TIMEOUT") or "1")
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "isoapp.cache.FallbackRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -138,6 +185,12 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[isoapp] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
+# Rate limits count per client IP. Behind a proxy every request comes from the proxy's address,
+# so one person's failed sign-ins would lock everyone out: name how many proxies you run, which
+# append to X-Forwarded-For (1 for the compose nginx), or the header a single trusted proxy puts
+# the client's address in (e.g. X-Real-IP, CF-Connecting-IP). Both unset: the socket's address.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT") or "0")
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.environ.get("DJANGO_TRUSTED_CLIENT_IP_HEADER") or None
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "isoapp"
 
@@ -164,14 +217,34 @@ STORAGES = {
 }
 
 # Django 6.1's MAILERS (EMAIL_BACKEND is deprecated). Console in development; the test run swaps
-# in locmem; production sets DJANGO_EMAIL_BACKEND (e.g. the smtp backend) and its EMAIL_* options.
-MAILERS = {
-    "default": {
-        "BACKEND": os.environ.get(
-            "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-        ),
-    }
+# in locmem; production sets DJANGO_EMAIL_BACKEND (the smtp backend) and the DJANGO_EMAIL_* options.
+EMAIL_BACKEND_PATH = (
+    os.environ.get("DJANGO_EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
+)
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+DEVELOPMENT_EMAIL_BACKENDS = {
+    f"django.core.mail.backends.{name}.EmailBackend"
+    for name in ("console", "dummy", "filebased", "locmem")
 }
+if not DEBUG and EMAIL_BACKEND_PATH in DEVELOPMENT_EMAIL_BACKENDS:
+    raise ImproperlyConfigured(
+        f"DJANGO_EMAIL_BACKEND is {EMAIL_BACKEND_PATH}, a development backend that delivers no "
+        f"email. With DJANGO_DEBUG off, set it to {SMTP_BACKEND} and set DJANGO_EMAIL_HOST and "
+        "the other DJANGO_EMAIL_* variables (see .env.production.example): sign-up confirmations, "
+        "password resets and review emails must reach people."
+    )
+MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH}}
+if EMAIL_BACKEND_PATH == SMTP_BACKEND:
+    MAILERS["default"]["OPTIONS"] = {
+        "host": os.environ.get("DJANGO_EMAIL_HOST", "localhost"),
+        "port": int(os.environ.get("DJANGO_EMAIL_PORT") or "587"),
+        "username": os.environ.get("DJANGO_EMAIL_HOST_USER", ""),
+        "password": os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("DJANGO_EMAIL_USE_TLS", default=True),
+        "use_ssl": env_bool("DJANGO_EMAIL_USE_SSL", default=False),
+        # A mail server that stops answering must not hold a worker for long.
+        "timeout": int(os.environ.get("DJANGO_EMAIL_TIMEOUT") or "10"),
+    }
 # The public address: absolute links in email ("review it here: …"), the canonical link, the
 # sitemap, robots.txt and the printed handout start with it, so production must say it.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "").rstrip("/")
@@ -225,15 +298,87 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS only. Behind a TLS-terminating proxy (DJANGO_BEHIND_TLS_PROXY=1) Django learns the
+# original scheme from X-Forwarded-Proto, which that proxy must set (and overwrite); then the
+# redirect and secure cookies work. HSTS tells browsers never to try plain HTTP again; with
+# subdomains and preload it can be submitted to the browsers' preload list (hstspreload.org):
+# only turn these on when every subdomain serves HTTPS, as browsers remember it for a year.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+# Load balancers and container health checks probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 if env_bool("DJANGO_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Permissions-Policy (isoapp.headers.PermissionsPolicyMiddleware): the site uses none of these
+# browser features, so no page, and nothing embedded in one, may ask for them. (Passkeys, if
+# allauth's "webauthn" is ever enabled, need "publickey-credentials-get": ["self"].) Only features
+# Chromium knows: an unknown one is a console error on every page.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
+# Logs: JSON lines on stdout (isoapp/logs.py), with the request id, user id (never an email),
+# path, status and duration of each request; errors with their tracebacks. Readers only ever see
+# the 500 or 503 page. DJANGO_LOG_FORMAT=text gives plain lines (the default in development).
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT") or ("text" if DEBUG else "json")
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL") or "INFO"
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("DJANGO_LOG_FORMAT must be json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.tasks": {"level": "WARNING"}},
+    "filters": {"request_id": {"()": "isoapp.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "isoapp.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own handlers (console in debug, mail_admins) would print errors a second
+        # time, unformatted: its records go to the root handler above instead.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.tasks": {"level": "WARNING"},
+    },
 }
+
+# Optional error reporting to Sentry: only when SENTRY_DSN is set. No personal data is sent
+# (send_default_pii off: no emails, IP addresses or cookies); performance tracing is off unless
+# SENTRY_TRACES_SAMPLE_RATE says otherwise.
+if SENTRY_DSN := os.environ.get("SENTRY_DSN", "").strip():
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT") or "production",
+        send_default_pii=False,
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE") or "0"),
+    )

@@ -2,17 +2,13 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import include, path, reverse
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from articles.sitemaps import ArticleSitemap
-
-
-def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
+from isoapp import health
 
 
 @require_safe
@@ -38,5 +34,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": {"articles": ArticleSitemap}}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots"),
-    path("healthz", healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]
+
+# A database that can't be reached gives the site's 503 page rather than a 500 (isoapp/errors.py).
+handler500 = "isoapp.errors.server_error"
