@@ -393,6 +393,7 @@ def tasks_setting(**env):
         DJANGO_SETTINGS_MODULE="isoapp.settings",
         DJANGO_SECRET_KEY="x" * 50,
         DJANGO_SITE_URL="https://isoapp.example",
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
         **env,
     )
     return subprocess.run(  # noqa: S603
