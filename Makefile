@@ -1,5 +1,7 @@
 # make run  — venv, install, migrate SQLite, load demo data, serve http://127.0.0.1:8000
 # make test — lint + the whole test suite
+# make stack / make stack-down — the scale-out rehearsal: nginx, two gunicorn instances and the
+#   task worker on loopback, on the local PostgreSQL and Redis (deploy/stack/stack.py)
 
 SHELL := /bin/bash
 VENV := .venv
@@ -12,7 +14,7 @@ PYTHON_CANDIDATES := python3 python3.14 python3.13 python3.12 $(sort $(wildcard 
 PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
 	if "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then command -v "$$p"; break; fi; done)
 
-.PHONY: run test lint check-migrations pytest install demo bench clean
+.PHONY: run test lint check-migrations pytest install demo bench clean stack stack-down
 
 $(BIN)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
@@ -47,6 +49,16 @@ pytest: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint check-migrations pytest
+
+# Ports and services: STACK_PORT (8080), STACK_WEB_PORTS ("8001 8002"), STACK_SMTP_PORT (8025),
+# STACK_DATABASE_URL (.../isoapp_stack), STACK_REDIS_URL (redis://127.0.0.1:6379/15).
+STACK_DIR ?= .stack
+stack: install
+	$(BIN)/python deploy/stack/stack.py up --run-dir $(STACK_DIR)
+
+# Only what `make stack` started, by its pid files in $(STACK_DIR)/pids.
+stack-down:
+	$(if $(wildcard $(BIN)/python),$(BIN)/python,python3) deploy/stack/stack.py down --run-dir $(STACK_DIR)
 
 bench: install
 	$(BIN)/python bench/article_page.py
