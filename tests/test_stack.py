@@ -304,15 +304,6 @@ print("made")
     }
 
 
-def readiness_path(stack) -> str:
-    """/readyz (issue 10, point 4); /healthz while this checkout does not have it yet."""
-    if stack.browser().get("/readyz").status_code != 404:
-        return "/readyz"
-    # TODO(issue 10): drop this fallback once /readyz is on main.
-    print("\nNOTE: /readyz is not served by this checkout; the slow-client test times /healthz.")
-    return "/healthz"
-
-
 # --- through the proxy ----------------------------------------------------------------------
 
 
@@ -442,7 +433,7 @@ class SlowClient:
 
 
 def test_twenty_slow_clients_leave_readiness_answering_within_a_second(stack):
-    path = readiness_path(stack)
+    path = "/readyz"
     clients = [SlowClient(stack.port) for _ in range(20)]
     stop = threading.Event()
 

@@ -245,10 +245,7 @@ def stack_settings(run_dir: Path, port: int, smtp_port: int) -> dict[str, str]:
         "DJANGO_EMAIL_USE_TLS": "0",
         "DJANGO_DEFAULT_FROM_EMAIL": "isoapp <noreply@isoapp.test>",
         "DJANGO_TASKS_BACKEND": "database",
-        # deploy/stack/stack_settings.py: isoapp.settings plus the mail server's address, for as
-        # long as isoapp.settings does not read DJANGO_EMAIL_HOST/PORT itself.
-        "DJANGO_SETTINGS_MODULE": "stack_settings",
-        "PYTHONPATH": str(HERE),
+        "DJANGO_SETTINGS_MODULE": "isoapp.settings",
         # Marks every process of this stack (visible in /proc/PID/environ).
         "ISOAPP_STACK_DIR": str(run_dir),
     }
