@@ -4,7 +4,9 @@ One message per person (nobody sees who else was told): reviewers hear of new su
 of articles flagged because a source they cite changed; the revision's author hears when changes
 are requested or the revision is approved; a reviewer hears when a review they held is released
 or handed to someone else, and the new reviewer that it is theirs; readers who saved the article
-and opted in hear when a new revision of it is approved.
+and opted in hear when a new revision of it is approved. A reader who asked a question and
+agreed to a reply by email gets the reply once a medical reviewer approves it
+(`articles.question_emails`).
 
 Each message is stored (EmailDelivery) before it is first tried, and each try is a Django task:
 run at once by the immediate backend in development and tests, by `manage.py db_worker` on the
@@ -22,6 +24,7 @@ from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
+from . import question_emails
 from .models import EmailDelivery, ReviewEvent, SavedArticle
 from .models.reviewers import medical_reviewers
 
@@ -35,6 +38,8 @@ def reviewers():
 
 def messages_for(event):
     """[(recipient email, subject, body)] for one review event."""
+    if event.action in question_emails.ACTIONS:  # a reply to a reader's question
+        return question_emails.messages_for(event)
     revision = event.revision
     article = revision.article
     admin_url = settings.SITE_URL + reverse("admin:articles_revision_review", args=[revision.pk])

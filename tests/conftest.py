@@ -79,6 +79,8 @@ def restore_seed_data():
         import_module("articles.migrations.0002_seed_audiences").seed(apps, None)
     if not Group.objects.exists():
         import_module("articles.migrations.0004_roles").create_roles(apps, None)
+        questions = import_module("articles.migrations.0014_reader_questions")
+        questions.give_roles_the_questions(apps, None)
 
 
 @pytest.fixture(autouse=True)

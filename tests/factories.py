@@ -9,7 +9,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from articles.models import Article, Audience, Citation, Revision, Source, Variant
+from articles.models import Article, Audience, Citation, Question, Revision, Source, Variant
 
 TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # base32, tests and demo only
 EDITORS = "Editors"
@@ -164,3 +164,25 @@ def revision_with_content(*, sources=(), texts=None, state=Revision.State.DRAFT,
         Revision.objects.filter(pk=revision.pk).update(state=state)
         revision.refresh_from_db()
     return revision
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    """A reader's question on the revision readers see of `article` (pass `revision=` to pick)."""
+
+    class Meta:
+        model = Question
+
+    article = factory.LazyAttribute(
+        lambda q: q.revision.article if q.revision else ArticleFactory()
+    )
+    revision = None
+    audience = factory.LazyFunction(lambda: audience("patient"))
+    text = factory.Sequence(lambda n: f"Question {n}: how long should I wait after the course?")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        if kwargs.get("revision") is None:
+            kwargs["revision"] = kwargs["article"].shown_revision() or revision_with_content(
+                article=kwargs["article"], state=Revision.State.SUBMITTED
+            )
+        return super()._create(model_class, *args, **kwargs)

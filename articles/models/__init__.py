@@ -3,6 +3,7 @@ from .audience import Audience
 from .comments import ReviewComment
 from .content import Citation, Variant
 from .deliveries import EmailDelivery
+from .questions import Question
 from .review_event import ReviewEvent
 from .revision import Revision
 from .saved import SavedArticle
@@ -13,6 +14,7 @@ __all__ = [
     "Audience",
     "Citation",
     "EmailDelivery",
+    "Question",
     "ReviewComment",
     "ReviewEvent",
     "Revision",

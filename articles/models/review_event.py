@@ -16,6 +16,12 @@ ACTION_LABELS = {
     "source_changed": "Cited source changed: re-check needed",
     "still_accurate": "Re-checked: still accurate",
     "resolve_comment": "Comment marked resolved",
+    # A reader's question (articles.workflow.replies): recorded on the revision it was asked on.
+    "submit_reply": "Reply to a reader's question submitted for review",
+    "approve_reply": "Reply to a reader's question approved",
+    "request_reply_changes": "Reply to a reader's question sent back",
+    "publish_answer": "Answer to a reader's question shown on the article",
+    "unpublish_answer": "Answer to a reader's question taken off the article",
 }
 
 
