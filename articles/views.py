@@ -1,6 +1,7 @@
 import re
 
 from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
@@ -12,7 +13,8 @@ from django_htmx.http import push_url
 
 from accounts.preferences import remember_audience, saved_audience
 
-from .models import Article, Audience, SavedArticle
+from .asking import SENT_KEY, URGENT_HELP, QuestionForm, RateLimit, record_question, wait_message
+from .models import Article, Audience, Question, SavedArticle
 from .rendering import first_citations
 from .seo import absolute, page_meta
 
@@ -93,8 +95,12 @@ def article_detail(request, slug):
         "announce": partial,
         "is_saved": request.user.is_authenticated
         and SavedArticle.objects.filter(user=request.user, article=article).exists(),
+        # "Readers asked": evaluated by the template, so a cached fragment skips its query.
+        "answers": Question.objects.filter(article=article).published().order_by("-published_at"),
     }
-    if not partial:  # The <head>: canonical address, Open Graph, JSON-LD (reuses the citations).
+    if not partial:
+        context.update(ask_context(article, revision, audience))
+        # The <head>: canonical address, Open Graph, JSON-LD (reuses the citations).
         context["seo"] = page_meta(
             article, revision, audience, context["citations"], preview=bool(preview_number)
         )
@@ -124,3 +130,57 @@ def toggle_saved(request, slug):
         "Saved to your account." if created else "Removed from your saved articles.",
     )
     return redirect(article)
+
+
+def ask_context(article, revision, audience, form=None, **more):
+    """What the follow-up question form needs: the article page's and the ask page's."""
+    return {
+        "article": article,
+        "ask_form": form
+        or QuestionForm(initial={"revision": revision.number, "reading_level": audience.slug}),
+        "urgent_help": URGENT_HELP,
+        "retention_days": settings.QUESTION_RETENTION_DAYS,
+        **more,
+    }
+
+
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET", "HEAD", "POST"])
+def ask_question(request, slug):
+    """A reader's follow-up question about an article, from the form at the end of its page.
+
+    htmx gets the form back in place: with the words of what went wrong and the text kept
+    (400, or 429 over the rate limit), or with what happens next. Without JavaScript the same
+    outcomes come as this page: errors at once, success after a redirect (post/redirect/get).
+    A bot that filled in the honeypot is told its question was sent; nothing is stored.
+    """
+    article = get_object_or_404(Article.objects.public(), slug=slug)
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    template = "articles/ask.html" + ("#ask-form" if partial else "")
+    if request.method != "POST":
+        sent = request.session.pop(SENT_KEY, None) if SENT_KEY in request.session else None
+        revision = article.shown_revision()
+        audience = Audience.pick(list(Audience.objects.all()), "", saved_audience(request))
+        if not sent or sent.get("article") != article.pk:
+            sent = None  # another article's note, or none
+        context = ask_context(article, revision, audience, sent=sent)
+        return render(request, template, context)
+
+    form = QuestionForm(request.POST)
+    limit = RateLimit(request)
+    wait = limit.wait() or (form.is_valid() and limit.consume())
+    if wait:
+        context = ask_context(article, None, None, form=form, wait_message=wait_message(wait))
+        return render(request, template, context, status=429)
+    if not form.is_valid():
+        return render(request, template, ask_context(article, None, None, form=form), status=400)
+    sent = {"article": article.pk, "emailed": bool(form.cleaned_data["email"])}
+    if not form.is_bot():
+        question = record_question(form, article, request.user)
+        sent["emailed"] = question.wants_email_reply
+    if not partial:
+        request.session[SENT_KEY] = sent
+        return redirect("articles:ask", slug=article.slug)
+    initial = {k: form.cleaned_data[k] for k in ("revision", "reading_level")}
+    context = ask_context(article, None, None, form=QuestionForm(initial=initial), sent=sent)
+    return render(request, template, context)

@@ -275,6 +275,14 @@ if TASKS_BACKEND not in TASK_BACKENDS:
     )
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
 
+# Readers' follow-up questions (articles/asking.py, articles/models/questions.py). After this many
+# days `manage.py purge_questions` removes what a reader typed and their email address, keeping
+# the counts. Each address and each session may send this many questions per hour; the counters
+# live in the default cache (Redis in production, so every app process shares them).
+QUESTION_RETENTION_DAYS = int(os.environ.get("DJANGO_QUESTION_RETENTION_DAYS") or "180")
+QUESTIONS_PER_HOUR_PER_ADDRESS = int(os.environ.get("DJANGO_QUESTIONS_PER_HOUR_PER_ADDRESS") or 10)
+QUESTIONS_PER_HOUR_PER_SESSION = int(os.environ.get("DJANGO_QUESTIONS_PER_HOUR_PER_SESSION") or 3)
+
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "isoapp <noreply@localhost>")
 
 # Security headers. A strict Content-Security-Policy: scripts only from our origin or with the

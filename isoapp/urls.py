@@ -18,6 +18,12 @@ def robots_txt(request):
     return render(request, "robots.txt", context, content_type="text/plain; charset=utf-8")
 
 
+@require_safe
+def privacy(request):
+    """What the site keeps about people; the retention period is the setting's."""
+    return render(request, "privacy.html", {"retention_days": settings.QUESTION_RETENTION_DAYS})
+
+
 # Staff sign in through allauth like everyone else: the admin has no weaker login of its own.
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "isoapp"
@@ -31,6 +37,7 @@ urlpatterns = [
         TemplateView.as_view(template_name="editorial_policy.html"),
         name="editorial-policy",
     ),
+    path("privacy/", privacy, name="privacy"),
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": {"articles": ArticleSitemap}}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots"),

@@ -85,4 +85,15 @@ document.addEventListener("textSizeChanged", (event) => {
   }
   recordShownAudience();
   updateNextLinks();
+
+  // The follow-up question form records the reading level the reader is viewing: after a swap
+  // that is the new one (without JavaScript the page reloads with it).
+  const syncReadingLevel = () => {
+    const slug = shownAudience();
+    for (const input of document.querySelectorAll('[data-ask-form] input[name="reading_level"]')) {
+      if (slug) input.value = slug;
+    }
+  };
+  document.addEventListener("htmx:afterSettle", syncReadingLevel);
+  syncReadingLevel();
 })();
