@@ -2,4 +2,4 @@
 articles.workflow (and source changes through articles.source_changes), whose refusals are shown
 to the person as they are."""
 
-from . import content, deliveries, revisions, sources  # noqa: F401  (registers the model admins)
+from . import content, deliveries, questions, revisions, sources  # noqa: F401  (the model admins)

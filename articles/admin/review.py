@@ -10,6 +10,7 @@ focus to the message. Reloading the page never re-posts.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from .. import workflow
 from ..comparison import compare
-from ..models import Audience, Revision
+from ..models import Audience, Question, Revision
 from ..review_diff import diff_audience
 from .comments import page_comments
 
@@ -99,6 +100,7 @@ class ReviewViewsMixin:
             if not set(actions) - {*workflow.CONTINUITY_ACTIONS, workflow.WITHDRAW}
             else [],
             "events": events,
+            **self._questions(revision),
             "pending_comments": sum(1 for comment in comments if comment.is_pending),
             "reading_misses": workflow.reading_level_misses(revision)
             if workflow.SUBMIT in actions
@@ -114,6 +116,23 @@ class ReviewViewsMixin:
             context,
             status=refused.get("status", 200),
         )
+
+    @staticmethod
+    def _questions(revision):
+        """Readers' questions behind this revision (an editor linked them), and the answers
+        shown on the article, which belong to its reviewed content: one query for both."""
+        questions = list(
+            Question.objects.filter(
+                Q(linked_revision=revision)
+                | Q(pk__in=Question.objects.filter(article=revision.article_id).published())
+            ).order_by("created_at", "pk")
+        )
+        return {
+            "linked_questions": [q for q in questions if q.linked_revision_id == revision.pk],
+            "published_answers": sorted(
+                (q for q in questions if q.is_public), key=lambda q: q.published_at, reverse=True
+            ),
+        }
 
     @staticmethod
     def _variants(request, revision, compare_to):
