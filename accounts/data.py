@@ -3,7 +3,7 @@
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 
-from articles.models import ReviewEvent, Revision, SavedArticle
+from articles.models import Question, ReviewEvent, Revision, SavedArticle
 
 from .models import ProfileChange
 
@@ -59,6 +59,27 @@ def personal_data(user) -> dict:
                 "email_when_re_reviewed": s.notify_on_review,
             }
             for s in SavedArticle.objects.filter(user=user).select_related("article")
+        ],
+        # Follow-up questions sent while signed in (their words and address are removed after
+        # the retention period, and then no longer linked to the account).
+        "questions": [
+            {
+                "article": q.article.title,
+                "url": q.article.get_absolute_url(),
+                "asked_at": q.created_at,
+                "question": q.text,
+                "reading_level": q.audience.slug if q.audience else "",
+                "revision_read": q.revision.number,
+                "email_for_reply": q.email,
+                "agreed_to_reply_by_email": q.email_consent,
+                "status": q.status_label,
+                "reply": q.reply_text if q.reply_state == Question.ReplyState.APPROVED else "",
+                "reply_checked_by": q.reply_approved_by_label,
+                "answer_shown_on_article": q.is_public,
+            }
+            for q in Question.objects.filter(user=user).select_related(
+                "article", "audience", "revision"
+            )
         ],
         "revisions_authored": [
             {"article": r.article.title, "revision": r.number, "state": r.state}

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from articles.models import Article, Audience, SavedArticle
+from articles.models import Article, Audience, Question, SavedArticle
 
 from . import preferences, profile_changes
 from .data import personal_data
@@ -100,7 +100,10 @@ def delete_account(request):
     if request.method == "POST" and form.is_valid():
         user = request.user
         logout(request)
-        user.delete()
+        with transaction.atomic():
+            # Their questions stay counted; what they wrote and their address go with them.
+            Question.objects.filter(user=user).redact()
+            user.delete()
         messages.success(request, "Your account and everything personal in it are deleted.")
         return redirect("articles:list")
     status = 400 if request.method == "POST" else 200
