@@ -184,11 +184,11 @@ def test_signed_in_article_page_has_a_constant_query_count(
 ):
     client.force_login(UserFactory())
     client.post(article.get_absolute_url(), {"audience": "student"})
-    # session, user, article, audiences, revision, variant, citations, saved?
-    with django_assert_num_queries(8):
+    # session, user, article, audiences, revision, variant, citations, saved?, readers asked
+    with django_assert_num_queries(9):
         client.get(article.get_absolute_url())
     bigger = revision_with_content(state=Revision.State.SUBMITTED).article
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         client.get(bigger.get_absolute_url())
 
 

@@ -229,7 +229,9 @@ def test_the_review_page_shows_why_a_revision_is_flagged(
     new_edition(guideline, people["recorder"], note=NOTE)
     client.force_login(people["second_checker"])
     url = reverse("admin:articles_revision_review", args=[live.pk])
-    with django_assert_max_num_queries(18):  # one is the "Your work" counts, one the comments
+    # Two are the "Your work" counts (revisions, questions), one the comments, one the readers'
+    # questions and answers shown with the revision.
+    with django_assert_max_num_queries(20):
         response = client.get(url)
     assert response.status_code == 200
     text = said(response)
@@ -428,7 +430,9 @@ def test_the_review_page_compares_title_summary_and_references(
 
     client.force_login(people["second_checker"])
     url = reverse("admin:articles_revision_review", args=[draft.pk])
-    with django_assert_max_num_queries(20):  # one is the "Your work" counts, one the comments
+    # Two are the "Your work" counts (revisions, questions), one the comments, one the readers'
+    # questions and answers shown with the revision.
+    with django_assert_max_num_queries(22):
         response = client.get(url)
     assert response.status_code == 200
     section = response.content.decode().split('id="other-changes-heading"', 1)[1]

@@ -206,8 +206,9 @@ def test_the_article_page_costs_no_extra_queries(client, django_assert_max_num_q
     revision = live()
     url = revision.article.get_absolute_url()
     client.get(url)
-    # Article, audiences, revision (with its approver), variant, citations with their versions.
-    with django_assert_max_num_queries(5):
+    # Article, audiences, revision (with its approver), variant, citations with their versions,
+    # and the published answers to readers' questions.
+    with django_assert_max_num_queries(6):
         assert structured_data(head_of(client.get(url)))["reviewedBy"]
 
 

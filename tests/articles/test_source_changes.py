@@ -457,10 +457,10 @@ def test_the_page_with_notices_stays_cheap(
     record_source_change(
         trial, people["recorder"], Change.RETRACTION, "Retracted.", status=Source.Status.RETRACTED
     )
-    # Article, audiences, revision, variant, the flag's events, the references with versions:
-    # no query per notice or per reference.
+    # Article, audiences, revision, variant, the flag's events, the references with versions,
+    # the answers to readers' questions: no query per notice or per reference.
     url = live.article.get_absolute_url()
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = client.get(url)
     assert said(response).count("Our medical reviewers are checking this article.") == 2
     assert references_html(response).count('class="reference"') == 3

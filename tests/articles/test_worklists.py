@@ -328,7 +328,8 @@ def test_every_admin_page_counts_the_reviewers_work(client, cast):
         nav = re.search(r'<nav class="work-nav" aria-label="Your work">.*?</nav>', html, re.S)
         assert nav, page
         assert visible(nav.group(0)) == (
-            "Your work Waiting for a reviewer 2 Your reviews 1 Flagged 0 Overdue 0"
+            "Your work Waiting for a reviewer 2 Your reviews 1 Flagged 0 Overdue 0 "
+            "Replies to check 0"
         )
         # Read out as words: "Waiting for a reviewer, 2".
         assert re.findall(r'aria-label="([^"]*, \d+)"', nav.group(0)) == [
@@ -336,6 +337,7 @@ def test_every_admin_page_counts_the_reviewers_work(client, cast):
             "Your reviews, 1",
             "Flagged, 0",
             "Overdue, 0",
+            "Replies to check, 0",
         ]
         assert f'href="{CHANGELIST}?queue=waiting"' in nav.group(0)
     assert "Sent back" not in visible(nav.group(0))
@@ -349,13 +351,17 @@ def test_the_editors_navigation_counts_their_work(client, cast):
     client.force_login(cast["author"])
     response = client.get(CHANGELIST, {"queue": "my_drafts"})
     nav = re.search(r'<nav class="work-nav".*?</nav>', response.content.decode(), re.S).group(0)
-    assert visible(nav) == "Your work Sent back 1 Your drafts 1 In review 2"
+    assert visible(nav) == (
+        "Your work Sent back 1 Your drafts 1 In review 2 New questions 0 To answer 0"
+    )
     assert (
         f'<a href="{CHANGELIST}?queue=my_drafts" aria-label="Your drafts, 1" aria-current="page">'
     ) in nav
 
 
-def test_the_navigation_counts_in_one_query(client, cast, django_assert_num_queries):
+def test_the_navigation_counts_in_one_query_per_kind_of_list(
+    client, cast, django_assert_num_queries
+):
     from django.test import RequestFactory
 
     from articles.admin import worklists
@@ -363,7 +369,7 @@ def test_the_navigation_counts_in_one_query(client, cast, django_assert_num_quer
     request = RequestFactory().get(CHANGELIST)
     request.user = UserFactory(roles=[EDITORS, REVIEWERS], email="both@example.com")
     request.user.get_all_permissions()  # permissions are cached on the user after this
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the revisions' lists, then the readers' questions'
         links = worklists.nav_links(request)
         worklists.nav_links(request)  # the same request asks again: no new query
     assert [link.label for link in links] == [
@@ -371,9 +377,12 @@ def test_the_navigation_counts_in_one_query(client, cast, django_assert_num_quer
         "Your reviews",
         "Flagged",
         "Overdue",
+        "Replies to check",
         "Sent back",
         "Your drafts",
         "In review",
+        "New questions",
+        "To answer",
     ]
 
 
