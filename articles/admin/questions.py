@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
@@ -118,7 +118,7 @@ class PublicFilter(admin.SimpleListFilter):
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
-    list_display = ["excerpt", "article_title", "status_badge", "reply", "created_at", "waiting"]
+    list_display = ["excerpt", "article_title", "status_badge", "reply", "asked"]
     list_filter = [QueueFilter, "status", "reply_state", PublicFilter, "article", AgeFilter]
     list_select_related = ["article"]
     search_fields = ["text", "public_question", "reply_text"]
@@ -150,11 +150,16 @@ class QuestionAdmin(admin.ModelAdmin):
         label = obj.get_reply_state_display()
         return f"{label} · shown on the article" if obj.is_public else label
 
-    @admin.display(description="Waiting")
-    def waiting(self, obj):
+    @admin.display(description="Asked", ordering="created_at")
+    def asked(self, obj):
         from ..templatetags.worklists import ago
 
-        return ago(obj.created_at) if obj.status in (Status.NEW, Status.TRIAGED) else "—"
+        return format_html(
+            '<time datetime="{}">{}</time> ({})',
+            obj.created_at.isoformat(),
+            formats.date_format(timezone.localtime(obj.created_at), "DATE_FORMAT"),
+            ago(obj.created_at),
+        )
 
     @admin.action(
         description="Remove the reader's words and email address now", permissions=["change"]

@@ -127,6 +127,13 @@ def _link_refusal(name, question, user):
             return "The article has no revision in progress. Start a new revision instead."
         if question.linked_revision_id == open_revision.pk:
             return f"This question is linked to revision {open_revision.number} already."
+        if not open_revision.is_editable:
+            # Its text is frozen: it was not written because of this question.
+            return (
+                f"Revision {open_revision.number} is {open_revision.get_state_display().lower()}"
+                ", so it cannot change for this question. Link it to the next revision: once "
+                "this one is approved, or sent back to the editor."
+            )
         return ""
     if open_revision is not None:
         return (

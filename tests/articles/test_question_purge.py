@@ -164,3 +164,30 @@ def test_deleting_the_account_deletes_the_words_and_keeps_the_count_and_the_publ
     assert question.redacted_at is not None and Question.objects.count() == 1
     page = said(client.get(live.article.get_absolute_url()))
     assert "Which tests?" in page and REPLY in page and "About my own tests" not in page
+
+
+def test_an_editor_can_remove_a_readers_words_at_once_from_the_queue(client, live):
+    """For a reader who asks, without an account, to have their question removed now."""
+    question = QuestionFactory(
+        revision=live, text="Please delete this.", email="x@example.com", email_consent=True
+    )
+    kept = QuestionFactory(revision=live, text="Keep this one.")
+    client.force_login(editor(email="ed@example.com"))
+    response = client.post(
+        reverse("admin:articles_question_changelist"),
+        {"action": "remove_readers_words", "_selected_action": [question.pk]},
+    )
+    assert response.status_code == 302
+    question.refresh_from_db()
+    kept.refresh_from_db()
+    assert (question.text, question.email) == ("", "") and kept.text == "Keep this one."
+    page = said(client.get(reverse("admin:articles_question_change", args=[question.pk])))
+    assert "what the reader wrote and their email address are deleted" in page
+    # Reviewers read questions but cannot remove them.
+    client.force_login(reviewer(email="rev@example.com"))
+    response = client.post(
+        reverse("admin:articles_question_changelist"),
+        {"action": "remove_readers_words", "_selected_action": [kept.pk]},
+    )
+    kept.refresh_from_db()
+    assert kept.text == "Keep this one."
