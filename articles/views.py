@@ -158,7 +158,7 @@ def ask_question(request, slug):
     partial = bool(request.htmx) and not request.htmx.history_restore_request
     template = "articles/ask.html" + ("#ask-form" if partial else "")
     if request.method != "POST":
-        sent = request.session.pop(SENT_KEY, None) if SENT_KEY in request.session else None
+        sent = request.session.pop(SENT_KEY, None)  # shown once, after a plain form's post
         revision = article.shown_revision()
         audience = Audience.pick(list(Audience.objects.all()), "", saved_audience(request))
         if not sent or sent.get("article") != article.pk:
