@@ -64,3 +64,11 @@ def test_method_not_allowed_gets_a_page_with_words():
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD"
     assert "That action isn't possible here" in " ".join(words(response))
+
+
+def test_a_form_sent_without_its_csrf_token_gets_the_sites_page(settings):
+    settings.DEBUG = False
+    response = Client(enforce_csrf_checks=True).post("/accounts/preferences/", {"x": "y"})
+    assert response.status_code == 403
+    assert "Your form had expired" in " ".join(words(response))
+    assert "Nothing was saved." in " ".join(words(response))
