@@ -3,10 +3,17 @@ import os
 import shutil
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run in a
 # thread with a running loop unless told this is safe (it is: the loop is Playwright's, not ours).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Property tests that don't name their own number of examples (tests/test_hostile_input.py)
+# run more under CI: 520 per role there, 2,080 hostile requests in all; 60 per role locally.
+hypothesis_settings.register_profile("ci", max_examples=520)
+hypothesis_settings.register_profile("dev", max_examples=60)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI", "").lower() == "true" else "dev")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
