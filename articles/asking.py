@@ -12,6 +12,7 @@
 
 import hashlib
 import math
+import re
 import secrets
 import time
 
@@ -125,7 +126,9 @@ def record_question(form, article, user):
 
     number = form.cleaned_data["revision"]
     revisions = article.revisions.visible()
-    revision = (number.isdigit() and revisions.filter(number=number).first()) or (
+    # ASCII digits only: "²" is a digit to Python, not to the database.
+    real_number = re.fullmatch(r"[0-9]{1,9}", number)
+    revision = (real_number and revisions.filter(number=number).first()) or (
         article.shown_revision()
     )
     email = form.cleaned_data["email"] if form.cleaned_data["email_consent"] else ""

@@ -23,7 +23,15 @@ from hypothesis import strategies as st
 
 from accounts.models import User
 from articles import workflow
-from articles.models import Article, Audience, ReviewComment, Revision, SavedArticle, Source
+from articles.models import (
+    Article,
+    Audience,
+    Question,
+    ReviewComment,
+    Revision,
+    SavedArticle,
+    Source,
+)
 from tests import hostile
 from tests.articles.demo_staff import PASSWORD
 from tests.factories import TEST_TOTP_SECRET
@@ -55,6 +63,14 @@ def demo(monkeypatch):
                 "Please check.",
             )
     SavedArticle.objects.get_or_create(user=reader, article=Article.objects.first())
+    article = Article.objects.first()
+    Question.objects.create(
+        article=article,
+        revision=article.shown_revision(),
+        text="What if I miss a pregnancy test?",
+        email="asker@example.com",
+        email_consent=True,
+    )
     return {"reader": reader}
 
 
@@ -69,6 +85,7 @@ def real_path_values():
         "article_id": ids(Article),
         "source_id": ids(Source),
         "comment_id": ids(ReviewComment),
+        "question_id": ids(Question),
         "id": ids(User),
         "content_type_id": [str(article_type.pk)],
         "change": ["new-edition", "correction", "retraction"],

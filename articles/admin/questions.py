@@ -16,6 +16,7 @@ import datetime
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -173,6 +174,10 @@ class QuestionAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
+    def get_queryset(self, request):
+        related = ("article", "revision", "audience", "linked_revision", "status_changed_by")
+        return super().get_queryset(request).select_related(*related)
+
     def get_urls(self):
         return [
             path(
@@ -184,12 +189,10 @@ class QuestionAdmin(admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        question = get_object_or_404(
-            Question.objects.select_related(
-                "article", "revision", "audience", "linked_revision", "status_changed_by"
-            ),
-            pk=object_id,
-        )
+        # get_object answers None for an id that is not one (e.g. "x"), as the admin's own does.
+        question = self.get_object(request, object_id)
+        if question is None:
+            raise Http404("No such question.")
         if not self.has_view_permission(request, question):
             raise PermissionDenied
         refused = request.session.pop(_stash_key(question.pk), None) or {}

@@ -323,3 +323,8 @@ def test_the_ask_page_and_the_privacy_page_answer_plainly(client, article):
     assert client.put(ask_url(article)).status_code == 405
     privacy = text_of(client.get(reverse("privacy")))
     assert "After 180 days we delete what you wrote and your email address" in privacy
+
+
+def test_a_revision_number_in_other_digits_falls_back_instead_of_failing(client, article):
+    assert ask(client, article, revision="²").status_code == 302
+    assert Question.objects.get().revision == article.shown_revision()
