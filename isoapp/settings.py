@@ -147,17 +147,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # While Redis is unreachable, FallbackRedisCache answers from this process's memory (pages and
 # sign-in keep working, an error is logged, /readyz says "degraded"); short socket timeouts keep
 # a Redis that stopped answering from holding up readers.
+# DJANGO_CACHE_KEY_PREFIX keeps sites (or bench servers) that share one Redis database apart.
+CACHE_KEY_PREFIX = os.environ.get("DJANGO_CACHE_KEY_PREFIX", "")
 if REDIS_URL := os.environ.get("DJANGO_REDIS_URL"):
     REDIS_TIMEOUT = float(os.environ.get("DJANGO_REDIS_TIMEOUT") or "1")
     CACHES = {
         "default": {
             "BACKEND": "isoapp.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+    }
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
