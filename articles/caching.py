@@ -78,7 +78,6 @@ KEY_PREFIX = "isoapp:page:"
 CSRF_MARKER = "\x00csrf\x00"
 NONCE_MARKER = "\x00nonce\x00"
 TEXT_SIZE_MARKER = "\x00text-size\x00"
-HOLE = re.compile("\x00hole:([A-Za-z0-9_./-]+)\x00")
 CACHED_RENDER = "_isoapp_cached_render"  # context flag: the hole tag leaves markers
 
 
@@ -168,16 +167,17 @@ def clear_local() -> None:
     _stateless.clear()
 
 
-def cached_body(key: str, render) -> str:
-    """The body cached under `key`, else `render()`'s result, which is then cached."""
-    body = _local.get(key)
-    if body is None:
+def cached_page(key: str, render) -> "Split":
+    """The page cached under `key`, else `render()`'s result, which is then cached."""
+    page = _local.get(key)
+    if page is None:
         body = cache.get(key)
         if body is None:
             body = render()
             cache.set(key, body, TIMEOUT)
-        _local.set(key, body)
-    return body
+        page = Split(body)
+        _local.set(key, page)
+    return page
 
 
 # Keys. ---------------------------------------------------------------------------------------
@@ -205,12 +205,12 @@ def code_fingerprint() -> str:
     return _fingerprint
 
 
-def audiences_fingerprint(audiences) -> tuple:
-    return tuple(
-        (a.pk, a.slug, a.label, a.description, a.order, a.is_default, a.disclaimer_title,
-         a.disclaimer)
-        for a in audiences
-    )  # fmt: skip
+def audiences_fingerprint(audiences) -> str:
+    """Every field of every audience (articles.page_queries.Audiences has it ready)."""
+    if fingerprint := getattr(audiences, "fingerprint", ""):
+        return fingerprint
+    rows = [[getattr(a, f.attname) for f in a._meta.concrete_fields] for a in audiences]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
 def page_key(kind: str, shown, audience, audiences) -> str:
@@ -230,44 +230,75 @@ def page_key(kind: str, shown, audience, audiences) -> str:
 
 # Filling in a request's parts. ------------------------------------------------------------------
 
+MARKERS = re.compile("(\x00(?:csrf|nonce|text-size|hole:[A-Za-z0-9_./-]+)\x00)")
+
+
+class Split:
+    """A page cut at its markers, once: filling it in for a request is one join, not a search
+    of the whole page for each marker. `encoded` keeps the text as UTF-8 bytes, for a page that
+    is only ever joined into a response."""
+
+    __slots__ = ("markers", "texts")
+
+    def __init__(self, body: str, *, encoded=False):
+        pieces = MARKERS.split(body)
+        self.texts = [p.encode() for p in pieces[0::2]] if encoded else pieces[0::2]
+        self.markers = pieces[1::2]
+
+    @property
+    def holes(self) -> list[str]:
+        return list(dict.fromkeys(m[6:-1] for m in self.markers if m.startswith("\x00hole:")))
+
+    def has(self, marker) -> bool:
+        return marker in self.markers
+
+    def fill(self, values: dict):
+        """The page with each marker in `values` replaced (the others kept): text, or bytes
+        for an `encoded` page."""
+        encoded = isinstance(self.texts[0], bytes)
+        out = [self.texts[0]]
+        for marker, text in zip(self.markers, self.texts[1:], strict=True):
+            value = values.get(marker, marker)
+            out.append(value.encode() if encoded else value)
+            out.append(text)
+        return (b"" if encoded else "").join(out)
+
 
 def render_hole(request, name: str, reader_context: dict) -> str:
-    """One hole, rendered for this request (tokens still as markers, replaced by `fill`)."""
+    """One hole, rendered for this request (tokens still as markers, replaced by `values`)."""
     template = engines["django"].engine.get_template(name)
     context = RequestContext(request, reader_context)
     context.update({"csrf_token": CSRF_MARKER, "csp_nonce": NONCE_MARKER})
     return template.render(context)
 
 
-def fill_holes(request, body: str, reader_context) -> tuple[str, dict]:
-    """`body` with each hole rendered for this request (the values' markers are left), and
-    what each hole rendered. `reader_context()` gives the holes' context from the view."""
-    rendered = {}
-    if "\x00hole:" not in body:
-        return body, rendered
-    context = []
-
-    def hole(match):
-        name = match.group(1)
-        if name not in rendered:
-            if not context:
-                context.append(reader_context())
-            rendered[name] = render_hole(request, name, context[0])
-        return rendered[name]
-
-    return HOLE.sub(hole, body), rendered
+def render_holes(request, page: Split, reader_context) -> dict[str, str]:
+    """{marker: what it renders for this request} for each hole of `page`. `reader_context()`
+    gives the holes' context from the view."""
+    if not (names := page.holes):
+        return {}
+    context = reader_context()
+    return {f"\x00hole:{name}\x00": render_hole(request, name, context) for name in names}
 
 
-def fill_values(request, body: str, text_size) -> str:
-    """`body` with this request's CSRF token, CSP nonce and text size (`text_size()`)."""
-    if CSRF_MARKER in body:
-        body = body.replace(CSRF_MARKER, get_token(request))
-    if NONCE_MARKER in body:
+def fill_in(request, page: Split, holes: dict[str, str], text_size):
+    """`page` with its `holes` and this request's CSRF token, CSP nonce and text size
+    (`text_size()`), for the markers it has (holes included)."""
+    in_holes = "".join(holes.values())
+    given = {}
+    if page.has(CSRF_MARKER) or CSRF_MARKER in in_holes:
+        given[CSRF_MARKER] = csrf_token(request)
+    if page.has(NONCE_MARKER) or NONCE_MARKER in in_holes:
         nonce = get_nonce(request)
-        body = body.replace(NONCE_MARKER, "" if nonce is None else str(nonce))
-    if TEXT_SIZE_MARKER in body:
-        body = body.replace(TEXT_SIZE_MARKER, text_size())
-    return body
+        given[NONCE_MARKER] = "" if nonce is None else str(nonce)
+    if page.has(TEXT_SIZE_MARKER) or TEXT_SIZE_MARKER in in_holes:
+        given[TEXT_SIZE_MARKER] = text_size()
+    filled = {}
+    for marker, text in holes.items():
+        for value_marker, value in given.items():
+            text = text.replace(value_marker, value)  # a hole is small
+        filled[marker] = text
+    return page.fill({**filled, **given})
 
 
 def has_messages(request) -> bool:
@@ -282,18 +313,33 @@ def is_stateless(request) -> bool:
     return settings.SESSION_COOKIE_NAME not in cookies and CookieStorage.cookie_name not in cookies
 
 
-def csrf_secret(request, body) -> str:
+def csrf_secret(request, has_form: bool) -> str:
     """The CSRF cookie this response goes with: the reader's, or the one it will set (a page
     with a form gets one), so the next visit's ETag matches."""
     secret = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
-    if not secret and CSRF_MARKER in body:
-        get_token(request)
+    if not secret and has_form:
+        csrf_token(request)
         secret = request.META.get("CSRF_COOKIE", "")
     return secret
 
 
+def csrf_token(request) -> str:
+    """The request's masked CSRF token, made once (every form and header of the page gets the
+    same one: masking costs two dozen random choices)."""
+    token = getattr(request, "_isoapp_csrf_token", None)
+    if token is None:
+        token = request._isoapp_csrf_token = get_token(request)
+    return token
+
+
 def _etag(parts, csrf_cookie) -> str:
     return f'W/"{hashlib.sha256(f"{parts}:{csrf_cookie}".encode()).hexdigest()[:32]}"'
+
+
+def uncacheable(body) -> HttpResponse:
+    response = HttpResponse(body)
+    add_never_cache_headers(response)
+    return response
 
 
 def page_response(request, key, render, reader_context, *, text_size) -> HttpResponse:
@@ -309,36 +355,34 @@ def page_response(request, key, render, reader_context, *, text_size) -> HttpRes
     process: no session is opened for them, and `Vary: Cookie` says the page would differ with
     one.
     """
+    page = cached_page(key, render)
     if request.method not in ("GET", "HEAD"):
-        body, _ = fill_holes(request, cached_body(key, render), reader_context)
-        response = HttpResponse(fill_values(request, body, text_size))
-        add_never_cache_headers(response)
-        return response
+        holes = render_holes(request, page, reader_context)
+        return uncacheable(fill_in(request, page, holes, text_size))
     if is_stateless(request):
         stateless_key = (key, request.get_full_path())
-        filled = _stateless.get(stateless_key)
-        if filled is None:
-            body, holes = fill_holes(request, cached_body(key, render), reader_context)
-            filled = (body, repr((key, sorted(holes.items()))))
-            _stateless.set(stateless_key, filled)
-        body, parts = filled
-        size = "standard"
+        entry = _stateless.get(stateless_key)
+        if entry is None:
+            holes = render_holes(request, page, reader_context)
+            entry = (Split(page.fill(holes), encoded=True), repr((key, sorted(holes.items()))))
+            _stateless.set(stateless_key, entry)
+        page, parts = entry
+        holes, size = {}, "standard"
     else:
-        body, holes = fill_holes(request, cached_body(key, render), reader_context)
+        holes = render_holes(request, page, reader_context)
         if has_messages(request):  # shown now, once: no 304 may hide them
-            response = HttpResponse(fill_values(request, body, text_size))
-            add_never_cache_headers(response)
-            return response
-        size = text_size() if TEXT_SIZE_MARKER in body else ""
+            return uncacheable(fill_in(request, page, holes, text_size))
+        size = text_size() if page.has(TEXT_SIZE_MARKER) else ""
         parts = repr((key, sorted(holes.items()), size))
-    etag = _etag(parts, csrf_secret(request, body))
+    has_form = page.has(CSRF_MARKER) or any(CSRF_MARKER in text for text in holes.values())
+    etag = _etag(parts, csrf_secret(request, has_form))
     response = get_conditional_response(request, etag=etag)
     if response is not None:
         # The browser keeps the page it has, whose scripts carry the nonce of the policy it
         # stored with it: a new policy here would not match them.
         response._csp_config = None
     else:
-        response = HttpResponse(fill_values(request, body, lambda: size))
+        response = HttpResponse(fill_in(request, page, holes, lambda: size))
     response["ETag"] = etag
     patch_cache_control(response, private=True, no_cache=True)
     patch_vary_headers(response, ["Cookie"])

@@ -8,6 +8,7 @@ and Django's converters for its columns, and runs that SQL with the real values.
 stays the one statement of the rule; only its compiling is done once.
 """
 
+import hashlib
 import threading
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,10 +23,12 @@ from .models import Article, Audience, Revision, SavedArticle
 class Prepared:
     """`build(**placeholders)` compiled once per thread; `rows(**values)` runs it with each
     placeholder's value replaced. Each placeholder must be a value that appears among the SQL
-    parameters only where it was given (a string or number nothing else in the query uses)."""
+    parameters only where it was given (a string or number nothing else in the query uses).
+    `convert`: the indexes of the only columns that need Django's conversion from the
+    database's values (None: all)."""
 
-    def __init__(self, build, **placeholders):
-        self.build, self.placeholders = build, placeholders
+    def __init__(self, build, convert=None, **placeholders):
+        self.build, self.convert, self.placeholders = build, convert, placeholders
         self._local = threading.local()
 
     def _compiled(self, using):
@@ -42,6 +45,8 @@ class Prepared:
                     raise ValueError(f"The placeholder for {name} is not in the SQL.")
             columns = [select[0] for select in compiler.select[: compiler.col_count]]
             converters = compiler.get_converters(columns)
+            if self.convert is not None:
+                converters = {i: c for i, c in converters.items() if i in self.convert}
             compiled = (connection, compiler, sql, params, slots, converters)
             self._local.compiled = compiled
         return compiled
@@ -97,15 +102,19 @@ def _shown(slug, user=None):
     return shown.values_list(*SHOWN_FIELDS)[:1]
 
 
-_shown_to_anyone = Prepared(_shown, slug=SLUG)
-_shown_to_user = Prepared(_shown, slug=SLUG, user=USER)
+# Only the due date is read as a date (is the review overdue?); the other values only name the
+# page, as the database gives them.
+_DUE = {SHOWN_FIELDS.index("review_due_at")}
+_shown_to_anyone = Prepared(_shown, convert=_DUE, slug=SLUG)
+_shown_to_user = Prepared(_shown, convert=_DUE, slug=SLUG, user=USER)
 
 
 @dataclass(frozen=True)
 class Shown:
     """The revision readers see of an article, as the page's first query reads it: enough to
     name the cached page (`articles.caching.page_key`) and fill in its holes. `revision()`
-    fetches the whole revision, for rendering the page when the cache misses."""
+    fetches the whole revision, for rendering the page when the cache misses. Values are as the
+    database gives them (dates as text on SQLite), but for `review_due_at`."""
 
     values: tuple
     is_saved: bool
@@ -121,7 +130,6 @@ class Shown:
         return Article(
             pk=self.article_id,
             slug=self.article__slug,
-            created_at=self.article__created_at,
             content_version=self.article__content_version,
         )
 
@@ -151,6 +159,24 @@ AUDIENCE_FIELDS = tuple(field.attname for field in Audience._meta.concrete_field
 _audiences = Prepared(lambda: Audience.objects.values_list(*AUDIENCE_FIELDS))
 
 
-def audiences(using=DEFAULT_DB_ALIAS) -> list[Audience]:
+class Audiences(list):
+    """The audiences, in order, and `fingerprint`: a digest of every field of every row, so a
+    change to any wording names other cached pages (articles.caching.page_key)."""
+
+    fingerprint = ""
+
+
+_audience_lists = {}  # rows -> Audiences: the same rows give the same (read-only) objects
+
+
+def audiences(using=DEFAULT_DB_ALIAS) -> Audiences:
     """Every audience, in order (one query)."""
-    return [Audience.from_db(using, AUDIENCE_FIELDS, row) for row in _audiences.rows(using)]
+    rows = tuple(_audiences.rows(using))
+    found = _audience_lists.get(rows)
+    if found is None:
+        found = Audiences(Audience.from_db(using, AUDIENCE_FIELDS, row) for row in rows)
+        found.fingerprint = hashlib.sha256(repr(rows).encode()).hexdigest()
+        if len(_audience_lists) > 16:  # wording edited many times in one process's life
+            _audience_lists.clear()
+        _audience_lists[rows] = found
+    return found

@@ -59,6 +59,9 @@ MIDDLEWARE = [
     "isoapp.headers.PermissionsPolicyMiddleware",
     # /healthz and /readyz, answered before host validation and the HTTPS redirect.
     "isoapp.health.HealthCheckMiddleware",
+    # Pages compressed for clients that accept it, outside everything that writes a body; not
+    # the account and admin pages (BREACH: see the class). Static files come compressed already.
+    "isoapp.middleware.GZipPublicPages",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

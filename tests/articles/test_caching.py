@@ -5,6 +5,7 @@ shows the way staff and readers do, and read the very next response.
 """
 
 import datetime
+import gzip
 import pickle
 import re
 
@@ -277,3 +278,26 @@ def test_the_sign_in_link_follows_each_address_of_a_cached_page(client):
         html = page(client, article, query).content.decode()
         expected = (article.get_absolute_url() + query).replace("?", "%3F").replace("=", "%3D")
         assert f"?next={expected.replace('&', '%26')}" in html
+
+
+def test_pages_are_compressed_for_clients_that_accept_it_but_not_account_pages(client):
+    article = revision_with_content(state=Revision.State.SUBMITTED).article
+    plain = page(client, article)
+    packed = page(client, article, **{"Accept-Encoding": "gzip, br"})
+    assert "Content-Encoding" not in plain
+    assert packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"]
+    html = gzip.decompress(packed.content).decode()
+    assert len(packed.content) * 2 < len(html)
+    assert "Key facts" in html and html.rstrip().endswith("</html>")
+    swap = page(client, article, "?audience=student", **{**HTMX, "Accept-Encoding": "gzip"})
+    assert swap["Content-Encoding"] == "gzip"
+    client.force_login(UserFactory())
+    account = client.get(reverse("accounts:home"), headers={"Accept-Encoding": "gzip"})
+    assert account.status_code == 200 and "Content-Encoding" not in account
+
+
+def test_templates_are_compiled_once_per_process():
+    """The cached template loader (Django's default, kept: no `loaders` option in settings)."""
+    loaders = engines["django"].engine.loaders
+    assert loaders[0][0] == "django.template.loaders.cached.Loader"
