@@ -48,7 +48,9 @@ Staff previews (`?revision=`) and error pages are never cached.
 
 import hashlib
 import re
+import struct
 import threading
+import zlib
 from collections import OrderedDict
 from pathlib import Path
 
@@ -236,14 +238,15 @@ MARKERS = re.compile("(\x00(?:csrf|nonce|text-size|hole:[A-Za-z0-9_./-]+)\x00)")
 class Split:
     """A page cut at its markers, once: filling it in for a request is one join, not a search
     of the whole page for each marker. `encoded` keeps the text as UTF-8 bytes, for a page that
-    is only ever joined into a response."""
+    is only ever joined into a response (and can be gzipped: `gzipped`)."""
 
-    __slots__ = ("markers", "texts")
+    __slots__ = ("_deflated", "markers", "texts")
 
     def __init__(self, body: str, *, encoded=False):
         pieces = MARKERS.split(body)
         self.texts = [p.encode() for p in pieces[0::2]] if encoded else pieces[0::2]
         self.markers = pieces[1::2]
+        self._deflated = None
 
     @property
     def holes(self) -> list[str]:
@@ -263,6 +266,48 @@ class Split:
             out.append(text)
         return (b"" if encoded else "").join(out)
 
+    def gzipped(self, values: dict) -> bytes:
+        """`fill(values)` of an `encoded` page, as gzip. The page's own text is compressed once
+        and kept, each piece on its own; each value (the CSRF token, the nonce) goes in as it
+        is, in a stored block. So a response costs a join and a checksum, not a compression,
+        and a secret never shares a compression window with anything (no BREACH)."""
+        if self._deflated is None:
+            self._deflated = [_deflate(text) for text in self.texts]
+        crc = zlib.crc32(self.texts[0])
+        size = len(self.texts[0])
+        out = [GZIP_HEADER, self._deflated[0]]
+        for marker, text, deflated in zip(
+            self.markers, self.texts[1:], self._deflated[1:], strict=True
+        ):
+            value = values.get(marker, marker).encode()
+            out += [_stored(value), deflated]
+            crc = zlib.crc32(text, zlib.crc32(value, crc))
+            size += len(value) + len(text)
+        out += [DEFLATE_END, struct.pack("<II", crc, size & 0xFFFFFFFF)]
+        return b"".join(out)
+
+
+# gzip (RFC 1952) around raw deflate (RFC 1951): no name, no time, "unknown" system.
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+DEFLATE_END = b"\x03\x00"  # an empty final block
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+
+
+def _deflate(data: bytes) -> bytes:
+    """`data` as deflate blocks that end on a byte boundary, without a final block: pieces
+    compressed this way can be laid end to end (as pigz does)."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
+
+
+def _stored(data: bytes) -> bytes:
+    """`data` in stored (uncompressed) deflate blocks."""
+    blocks = []
+    for start in range(0, len(data), 0xFFFF):
+        chunk = data[start : start + 0xFFFF]
+        blocks.append(b"\x00" + struct.pack("<HH", len(chunk), len(chunk) ^ 0xFFFF) + chunk)
+    return b"".join(blocks)
+
 
 def render_hole(request, name: str, reader_context: dict) -> str:
     """One hole, rendered for this request (tokens still as markers, replaced by `values`)."""
@@ -281,9 +326,9 @@ def render_holes(request, page: Split, reader_context) -> dict[str, str]:
     return {f"\x00hole:{name}\x00": render_hole(request, name, context) for name in names}
 
 
-def fill_in(request, page: Split, holes: dict[str, str], text_size):
-    """`page` with its `holes` and this request's CSRF token, CSP nonce and text size
-    (`text_size()`), for the markers it has (holes included)."""
+def given_values(request, page: Split, holes: dict[str, str], text_size) -> dict[str, str]:
+    """This request's CSRF token, CSP nonce and text size (`text_size()`), for the markers
+    `page` and its `holes` have."""
     in_holes = "".join(holes.values())
     given = {}
     if page.has(CSRF_MARKER) or CSRF_MARKER in in_holes:
@@ -293,6 +338,12 @@ def fill_in(request, page: Split, holes: dict[str, str], text_size):
         given[NONCE_MARKER] = "" if nonce is None else str(nonce)
     if page.has(TEXT_SIZE_MARKER) or TEXT_SIZE_MARKER in in_holes:
         given[TEXT_SIZE_MARKER] = text_size()
+    return given
+
+
+def fill_in(request, page: Split, holes: dict[str, str], text_size):
+    """`page` with its `holes` and this request's values (`given_values`)."""
+    given = given_values(request, page, holes, text_size)
     filled = {}
     for marker, text in holes.items():
         for value_marker, value in given.items():
@@ -359,7 +410,8 @@ def page_response(request, key, render, reader_context, *, text_size) -> HttpRes
     if request.method not in ("GET", "HEAD"):
         holes = render_holes(request, page, reader_context)
         return uncacheable(fill_in(request, page, holes, text_size))
-    if is_stateless(request):
+    stateless = is_stateless(request)
+    if stateless:
         stateless_key = (key, request.get_full_path())
         entry = _stateless.get(stateless_key)
         if entry is None:
@@ -381,6 +433,10 @@ def page_response(request, key, render, reader_context, *, text_size) -> HttpRes
         # The browser keeps the page it has, whose scripts carry the nonce of the policy it
         # stored with it: a new policy here would not match them.
         response._csp_config = None
+    elif stateless and ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+        response = HttpResponse(page.gzipped(given_values(request, page, {}, lambda: size)))
+        response["Content-Encoding"] = "gzip"
+        patch_vary_headers(response, ["Accept-Encoding"])
     else:
         response = HttpResponse(fill_in(request, page, holes, lambda: size))
     response["ETag"] = etag

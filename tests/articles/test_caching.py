@@ -290,9 +290,17 @@ def test_pages_are_compressed_for_clients_that_accept_it_but_not_account_pages(c
     html = gzip.decompress(packed.content).decode()
     assert len(packed.content) * 2 < len(html)
     assert "Key facts" in html and html.rstrip().endswith("</html>")
+    # A reader without a session gets the page compressed once and kept: their CSRF token and
+    # nonce go in uncompressed (stored blocks), never sharing a window with the page's text.
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+    nonce = re.search(r"'nonce-([^']+)'", packed["Content-Security-Policy"])[1]
+    assert token.encode() in packed.content and nonce.encode() in packed.content
     swap = page(client, article, "?audience=student", **{**HTMX, "Accept-Encoding": "gzip"})
     assert swap["Content-Encoding"] == "gzip"
+    assert gzip.decompress(swap.content).decode().lstrip().startswith('<div id="variant"')
     client.force_login(UserFactory())
+    signed_in = page(client, article, **{"Accept-Encoding": "gzip"})
+    assert "Sign out" in gzip.decompress(signed_in.content).decode()
     account = client.get(reverse("accounts:home"), headers={"Accept-Encoding": "gzip"})
     assert account.status_code == 200 and "Content-Encoding" not in account
 
