@@ -84,12 +84,13 @@ def main():
         one_request()
     profiler.stop()
     elapsed = time.perf_counter() - start
+    size = len(one_request())
     sys.stdout.flush()
     os.dup2(real_stdout, 1)
     print(
         f"{args.requests} requests of {path}{' (htmx)' if args.swap else ''}"
         f"{' signed in' if args.signed_in else ''}: {elapsed / args.requests * 1000:.3f} ms "
-        f"each, profiled ({len(one_request())} bytes)"
+        f"each, profiled ({size} bytes)"
     )
     show_all = os.environ.get("PROFILE_ALL") == "1"  # every frame, Django's included
     print(profiler.output_text(color=False, show_all=show_all, time="percent_of_total"))
