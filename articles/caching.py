@@ -227,7 +227,14 @@ def page_key(kind: str, shown, audience, audiences) -> str:
         audience.pk,
         audiences_fingerprint(audiences),
     )
-    return KEY_PREFIX + hashlib.sha256(repr(parts).encode()).hexdigest()
+    key = _keys.get(parts)  # hashing the tuple is cheaper than writing it out for sha256
+    if key is None:
+        key = KEY_PREFIX + hashlib.sha256(repr(parts).encode()).hexdigest()
+        _keys.set(parts, key)
+    return key
+
+
+_keys = LRU(LOCAL_ENTRIES * 4)
 
 
 # Filling in a request's parts. ------------------------------------------------------------------

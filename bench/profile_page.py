@@ -35,7 +35,11 @@ def main():
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
     args = parser.parse_args()
 
-    database = f"sqlite:///{tempfile.mkdtemp(prefix='isoapp-profile-')}/profile.sqlite3"
+    # A throwaway SQLite file, or PROFILE_DATABASE_URL (a database of your own: it is migrated
+    # and given the demo content).
+    database = os.environ.get("PROFILE_DATABASE_URL") or (
+        f"sqlite:///{tempfile.mkdtemp(prefix='isoapp-profile-')}/profile.sqlite3"
+    )
     os.environ.update(product_environment(database, "profile"))
     os.environ["DJANGO_STATIC_MANIFEST"] = "0"  # no collectstatic for a profile
 
