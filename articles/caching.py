@@ -2,15 +2,15 @@
 
 WHAT IS CACHED. The whole page (or the htmx `#variant` partial), rendered without a request:
 everything that belongs to one reader or one request is left out as a marker, and filled in for
-each request by `fill()`:
+each request by `page_response` (articles/page_pieces.py cuts the page at its markers once):
 
 - values: the CSRF token (`csrf_token`), the CSP nonce (`csp_nonce`) and the text size
   (`text_size`) are rendered as markers and replaced by this request's values, so a cached page
   never holds a token or a nonce (each response gets its own, as without caching);
 - holes: `{% hole "template.html" %}` (articles/templatetags/page_cache.py) marks a part that
   depends on the reader: the navigation (signed in or not), the messages, "Save this article".
-  In a cached render it leaves a marker; `fill()` renders that template for this request, with
-  the view's per-request context (`reader_context`).
+  In a cached render it leaves a marker; `render_holes` renders that template for this request,
+  with the view's per-request context (`reader_context`).
 
 A cached render has no `request`, `user`, `messages` or `perms` in its context: they are
 `PerRequest` stand-ins that raise `PerRequestValueInCachedPage` as soon as a template uses them,
@@ -20,7 +20,8 @@ put that part in a hole. `{% csrf_token %}` anywhere is safe: it becomes the mar
 KEYS, AND HOW ENTRIES ARE DROPPED. An entry's key names everything the page shows, so a change
 never needs a purge: it changes the key, and the old entry is never asked for again (it expires,
 or the cache evicts it). The key is built from the one row the view reads anyway (the shown
-revision with its article and approver, `Revision.objects.for_readers`) and the audiences:
+revision with its article and approver, `articles.page_queries.shown_revision`) and the
+audiences:
 
 - `Article.content_version`, which `content_changed(article_id, ...)` increments. **Call it in the
   same transaction as any change to what readers see of an article** that does not change the
@@ -47,11 +48,6 @@ Staff previews (`?revision=`) and error pages are never cached.
 """
 
 import hashlib
-import re
-import struct
-import threading
-import zlib
-from collections import OrderedDict
 from pathlib import Path
 
 import django
@@ -72,14 +68,19 @@ from django.utils.cache import (
 from django.utils.safestring import mark_safe
 
 from .models import Article
+from .page_pieces import (
+    ACCEPTS_GZIP,
+    CSRF_MARKER,
+    LRU,
+    NONCE_MARKER,
+    TEXT_SIZE_MARKER,
+    Split,
+)
 
 TIMEOUT = 60 * 60 * 24  # seconds a shared entry lives: keys never go stale, this frees memory
 LOCAL_ENTRIES = 200  # pages each process keeps in memory (~40 KiB each)
 KEY_PREFIX = "isoapp:page:"
 
-CSRF_MARKER = "\x00csrf\x00"
-NONCE_MARKER = "\x00nonce\x00"
-TEXT_SIZE_MARKER = "\x00text-size\x00"
 CACHED_RENDER = "_isoapp_cached_render"  # context flag: the hole tag leaves markers
 
 
@@ -132,32 +133,6 @@ def render_cacheable(template_name: str, context: dict) -> str:
 
 # The shared cache, with this process's most recent entries in front of it. ----------------
 
-
-class LRU:
-    """A bounded dict for this process: the least recently used entry goes first."""
-
-    def __init__(self, size):
-        self.size, self.entries, self.lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            value = self.entries.get(key)
-            if value is not None:
-                self.entries.move_to_end(key)
-            return value
-
-    def set(self, key, value):
-        with self.lock:
-            self.entries[key] = value
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-
-    def clear(self):
-        with self.lock:
-            self.entries.clear()
-
-
 _local = LRU(LOCAL_ENTRIES)
 # Pages with their holes filled for readers without any state: no session, no messages.
 _stateless = LRU(LOCAL_ENTRIES)
@@ -169,7 +144,7 @@ def clear_local() -> None:
     _stateless.clear()
 
 
-def cached_page(key: str, render) -> "Split":
+def cached_page(key: str, render) -> Split:
     """The page cached under `key`, else `render()`'s result, which is then cached."""
     page = _local.get(key)
     if page is None:
@@ -238,82 +213,6 @@ _keys = LRU(LOCAL_ENTRIES * 4)
 
 
 # Filling in a request's parts. ------------------------------------------------------------------
-
-MARKERS = re.compile("(\x00(?:csrf|nonce|text-size|hole:[A-Za-z0-9_./-]+)\x00)")
-
-
-class Split:
-    """A page cut at its markers, once: filling it in for a request is one join, not a search
-    of the whole page for each marker. `encoded` keeps the text as UTF-8 bytes, for a page that
-    is only ever joined into a response (and can be gzipped: `gzipped`)."""
-
-    __slots__ = ("_deflated", "markers", "texts")
-
-    def __init__(self, body: str, *, encoded=False):
-        pieces = MARKERS.split(body)
-        self.texts = [p.encode() for p in pieces[0::2]] if encoded else pieces[0::2]
-        self.markers = pieces[1::2]
-        self._deflated = None
-
-    @property
-    def holes(self) -> list[str]:
-        return list(dict.fromkeys(m[6:-1] for m in self.markers if m.startswith("\x00hole:")))
-
-    def has(self, marker) -> bool:
-        return marker in self.markers
-
-    def fill(self, values: dict):
-        """The page with each marker in `values` replaced (the others kept): text, or bytes
-        for an `encoded` page."""
-        encoded = isinstance(self.texts[0], bytes)
-        out = [self.texts[0]]
-        for marker, text in zip(self.markers, self.texts[1:], strict=True):
-            value = values.get(marker, marker)
-            out.append(value.encode() if encoded else value)
-            out.append(text)
-        return (b"" if encoded else "").join(out)
-
-    def gzipped(self, values: dict) -> bytes:
-        """`fill(values)` of an `encoded` page, as gzip. The page's own text is compressed once
-        and kept, each piece on its own; each value (the CSRF token, the nonce) goes in as it
-        is, in a stored block. So a response costs a join and a checksum, not a compression,
-        and a secret never shares a compression window with anything (no BREACH)."""
-        if self._deflated is None:
-            self._deflated = [_deflate(text) for text in self.texts]
-        crc = zlib.crc32(self.texts[0])
-        size = len(self.texts[0])
-        out = [GZIP_HEADER, self._deflated[0]]
-        for marker, text, deflated in zip(
-            self.markers, self.texts[1:], self._deflated[1:], strict=True
-        ):
-            value = values.get(marker, marker).encode()
-            out += [_stored(value), deflated]
-            crc = zlib.crc32(text, zlib.crc32(value, crc))
-            size += len(value) + len(text)
-        out += [DEFLATE_END, struct.pack("<II", crc, size & 0xFFFFFFFF)]
-        return b"".join(out)
-
-
-# gzip (RFC 1952) around raw deflate (RFC 1951): no name, no time, "unknown" system.
-GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
-DEFLATE_END = b"\x03\x00"  # an empty final block
-ACCEPTS_GZIP = re.compile(r"\bgzip\b")
-
-
-def _deflate(data: bytes) -> bytes:
-    """`data` as deflate blocks that end on a byte boundary, without a final block: pieces
-    compressed this way can be laid end to end (as pigz does)."""
-    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
-    return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
-
-
-def _stored(data: bytes) -> bytes:
-    """`data` in stored (uncompressed) deflate blocks."""
-    blocks = []
-    for start in range(0, len(data), 0xFFFF):
-        chunk = data[start : start + 0xFFFF]
-        blocks.append(b"\x00" + struct.pack("<HH", len(chunk), len(chunk) ^ 0xFFFF) + chunk)
-    return b"".join(blocks)
 
 
 def render_hole(request, name: str, reader_context: dict) -> str:
