@@ -1,5 +1,6 @@
 # make run  — venv, install, migrate SQLite, load demo data, serve http://127.0.0.1:8000
 # make test — lint + the whole test suite
+# make bench-http — isoapp against a bare-Django floor under gunicorn and wrk (bench/RESULTS.md)
 # make stack / make stack-down — the scale-out rehearsal: nginx, two gunicorn instances and the
 #   task worker on loopback, on the local PostgreSQL and Redis (deploy/stack/stack.py)
 
@@ -14,7 +15,7 @@ PYTHON_CANDIDATES := python3 python3.14 python3.13 python3.12 $(sort $(wildcard 
 PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
 	if "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then command -v "$$p"; break; fi; done)
 
-.PHONY: run test lint check-migrations pytest install demo bench clean stack stack-down
+.PHONY: run test lint check-migrations pytest install demo bench bench-http clean stack stack-down
 
 $(BIN)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
@@ -62,6 +63,13 @@ stack-down:
 
 bench: install
 	$(BIN)/python bench/article_page.py
+
+# isoapp under gunicorn against a constant-serving floor, with wrk on loopback, on SQLite and
+# PostgreSQL (10,000 synthetic articles); about 12 minutes, never more than BENCH_MAX_SECONDS.
+# Needs wrk (apt-get install wrk), PostgreSQL at BENCH_PG_URL and Redis at BENCH_REDIS_URL.
+# Not part of `make test`. Settings and what it prints: bench/http_bench.py; results: bench/RESULTS.md.
+bench-http: install
+	$(BIN)/python bench/http_bench.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

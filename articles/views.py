@@ -11,18 +11,40 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
-from accounts.preferences import remember_audience, saved_audience
+from accounts.preferences import remember_audience, saved_audience, text_size
 
+from . import caching, page_queries
 from .asking import SENT_KEY, URGENT_HELP, QuestionForm, RateLimit, record_question, wait_message
 from .models import Article, Audience, Question, SavedArticle
 from .rendering import first_citations
 from .seo import absolute, page_meta
 
+# Ten questions a page: the index costs the same at 10 articles as at 10,000.
+INDEX_PAGE_SIZE = 10
+
 
 @require_safe
 def article_list(request):
-    articles = Article.objects.public().with_shown_revision().order_by("created_at", "pk")
-    return render(request, "articles/article_list.html", {"articles": articles})
+    """The index, oldest article first, a page at a time (`?after=<id>` / `?before=<id>`,
+    the last or first article of the page the reader comes from). One query per page."""
+    after, before = request.GET.get("after", ""), request.GET.get("before", "")
+    for value in (after, before):
+        if value and not re.fullmatch(r"[0-9]{1,12}", value):
+            raise Http404("No such page of articles.")
+    pages = Article.objects.public().with_shown_revision()
+    rows = list(pages.index_page(INDEX_PAGE_SIZE, after=after or None, before=before or None))
+    more = len(rows) > INDEX_PAGE_SIZE
+    rows = rows[:INDEX_PAGE_SIZE]
+    if before:
+        rows.reverse()
+    if (after or before) and not rows:
+        raise Http404("No such page of articles.")
+    context = {
+        "articles": rows,
+        "previous": rows[0].pk if rows and (after or (before and more)) else None,
+        "next": rows[-1].pk if rows and (before or more) else None,
+    }
+    return render(request, "articles/article_list.html", context)
 
 
 def can_preview(user):
@@ -44,72 +66,140 @@ def article_detail(request, slug):
     default, and never stores anything. POST stores the reader's choice: htmx gets the variant
     block and the new URL to push; a plain form gets redirected to that URL. Staff may add
     `?revision=<number>` to preview any revision, never cached.
+
+    Readers get the page from the cache (articles/caching.py): two queries (the shown revision
+    with its article, and the audiences: articles/page_queries.py) name it, and only this
+    reader's parts are rendered per request.
     """
     params = request.POST if request.method == "POST" else request.GET
     # Only asking for a revision costs the permission and two-factor lookups.
     preview_number = params.get("revision", "")
     if preview_number and not can_preview(request.user):
         preview_number = ""
-    if preview_number and not re.fullmatch(r"[0-9]{1,9}", preview_number):
-        raise Http404("No such revision.")
-    articles = Article.objects.all() if preview_number else Article.objects.public()
-    article = get_object_or_404(articles, slug=slug)
-    audiences = list(Audience.objects.all())
-    audience = Audience.pick(audiences, params.get("audience", ""), saved_audience(request))
-    audience_url = f"{article.get_absolute_url()}?audience={audience.slug}"
     if preview_number:
-        audience_url += f"&revision={preview_number}"
+        return article_preview(request, slug, preview_number)
+    # A reader without a session is nobody in particular: not even their session is opened.
+    reader = None if caching.is_stateless(request) else request.user
+    shown = page_queries.shown_revision(slug, reader)
+    if shown is None:
+        raise Http404("No such article.")
+    audiences = page_queries.audiences()
+    audience = chosen_audience(request, audiences, params)
+
+    def audience_url():
+        return f"{shown.article.get_absolute_url()}?audience={audience.slug}"
 
     if request.method == "POST":
         if params.get("audience") == audience.slug:
             remember_audience(request, audience.slug)
         if not request.htmx:
-            return redirect(audience_url)
+            return redirect(audience_url())
+    partial = is_partial(request)
+    kind = "variant" if partial else "page"
+    template = f"{TEMPLATE}#variant" if partial else TEMPLATE
 
-    # With the approver the page's structured data names (no query of its own).
-    revisions = article.revisions.select_related("approved_by")
-    if preview_number:
-        revision = get_object_or_404(revisions, number=preview_number)
-    else:
-        revision = revisions.shown_first().first()  # Article.shown_revision()
-        if revision is None:  # Sent back between the two queries: no longer public.
-            raise Http404("No such article.")
+    def render_for_everyone():  # only when the cache has no such page
+        revision = shown.revision()
+        context = page_context(
+            revision.article, revision, audience, audiences, audience_url(), partial=partial
+        )
+        return caching.render_cacheable(template, context)
+
+    response = caching.page_response(
+        request,
+        caching.page_key(kind, shown, audience, audiences),
+        render_for_everyone,
+        lambda: {"article": shown.article, "audience": audience, "is_saved": shown.is_saved},
+        text_size=lambda: text_size(request),
+    )
+    if partial and request.method == "POST":
+        push_url(response, audience_url())
+    return response
+
+
+TEMPLATE = "articles/article_detail.html"
+
+
+def chosen_audience(request, audiences, params):
+    """The audience in `?audience=` (or the posted one), else the reader's saved choice (read
+    only then: a reader who never chose has no session to read), else the default."""
+    asked = params.get("audience", "")
+    if any(option.slug == asked for option in audiences):
+        return Audience.pick(audiences, asked)
+    return Audience.pick(audiences, saved_audience(request))
+
+
+def is_partial(request):
+    # htmx also marks history restores as htmx requests; those need the whole page.
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def page_context(article, revision, audience, audiences, audience_url, *, partial, preview=False):
+    """What the article page shows of `revision` to `audience`: the same for every reader
+    (the reader's own parts come from the holes, articles/caching.py)."""
     variant = (
         revision.variants.filter(audience=audience).defer("body_markdown").first()
         or revision.variants.order_by("audience__order").defer("body_markdown").first()
     )
-    # htmx also marks history restores as htmx requests; those need the whole page.
-    partial = bool(request.htmx) and not request.htmx.history_restore_request
     context = {
         "article": article,
         # The address a printed handout gives: the public one (SITE_URL), version included.
         "page_url": absolute(audience_url),
         "revision": revision,
-        "preview": bool(preview_number),
+        "preview": preview,
         "audiences": audiences,
         "audience": audience,
         "variant": variant,
         "citations": revision.citations.select_related("version"),
         "cited_first": first_citations(variant.body_html) if variant else set(),
         "recheck_reasons": revision.recheck_notices() if not partial else [],
-        "announce": partial,
-        "is_saved": request.user.is_authenticated
-        and SavedArticle.objects.filter(user=request.user, article=article).exists(),
-        # "Readers asked": evaluated by the template, so a cached fragment skips its query.
+        # The htmx swap: just what differs between reading levels, announced.
+        "swap": partial,
+        # "Readers asked": part of the cached page; publishing or unpublishing an answer calls
+        # caching.content_changed (articles/workflow/replies.py).
         "answers": Question.objects.filter(article=article).published().order_by("-published_at"),
     }
     if not partial:
+        # The question form, the same for every reader but its CSRF token (a marker here).
         context.update(ask_context(article, revision, audience))
         # The <head>: canonical address, Open Graph, JSON-LD (reuses the citations).
         context["seo"] = page_meta(
-            article, revision, audience, context["citations"], preview=bool(preview_number)
+            article, revision, audience, context["citations"], preview=preview
         )
-    template = "articles/article_detail.html"
-    response = render(request, f"{template}#variant" if partial else template, context)
+    return context
+
+
+def article_preview(request, slug, preview_number):
+    """A staff preview of any revision (`?revision=<number>`): rendered for each request and
+    never cached, by this server or the browser."""
+    if not re.fullmatch(r"[0-9]{1,9}", preview_number):
+        raise Http404("No such revision.")
+    article = get_object_or_404(Article, slug=slug)
+    audiences = list(Audience.objects.all())
+    params = request.POST if request.method == "POST" else request.GET
+    audience = chosen_audience(request, audiences, params)
+    audience_url = f"{article.get_absolute_url()}?audience={audience.slug}"
+    audience_url += f"&revision={preview_number}"
+    if request.method == "POST":
+        if params.get("audience") == audience.slug:
+            remember_audience(request, audience.slug)
+        if not request.htmx:
+            return redirect(audience_url)
+    # With the approver the page's structured data names (no query of its own).
+    revisions = article.revisions.select_related("approved_by")
+    revision = get_object_or_404(revisions, number=preview_number)
+    partial = is_partial(request)
+    context = page_context(
+        article, revision, audience, audiences, audience_url, partial=partial, preview=True
+    )
+    context["is_saved"] = (
+        request.user.is_authenticated
+        and SavedArticle.objects.filter(user=request.user, article=article).exists()
+    )
+    response = render(request, f"{TEMPLATE}#variant" if partial else TEMPLATE, context)
     if partial and request.method == "POST":
         push_url(response, audience_url)
-    if preview_number:
-        add_never_cache_headers(response)
+    add_never_cache_headers(response)
     return response
 
 
@@ -124,7 +214,7 @@ def toggle_saved(request, slug):
         saved.delete()
     if request.htmx:
         context = {"article": article, "is_saved": created, "announce": True}
-        return render(request, "articles/article_detail.html#save", context)
+        return render(request, "articles/_save.html", context)
     messages.success(
         request,
         "Saved to your account." if created else "Removed from your saved articles.",

@@ -1,6 +1,8 @@
 """Site-wide middleware of the isoapp project itself (the apps keep their own)."""
 
 from django.conf import settings
+from django.middleware.gzip import GZipMiddleware
+from django.urls import reverse
 
 
 class ServedBy:
@@ -19,3 +21,24 @@ class ServedBy:
         response = self.get_response(request)
         response.headers["X-Served-By"] = self.instance
         return response
+
+
+class GZipPublicPages(GZipMiddleware):
+    """Django's GZipMiddleware, except for the account and admin pages.
+
+    Compression with BREACH in mind: an attacker who can make a reader's browser send requests
+    with text the page echoes, and watch the compressed sizes, can guess secrets printed in the
+    same page. Public pages print no secret but the CSRF token, which Django masks differently in
+    every response, and GZipMiddleware pads each response with random bytes ("Heal the Breach").
+    Account and admin pages print more (recovery codes, the authenticator set-up key, email
+    addresses): they are small and rare, so they are sent uncompressed.
+    """
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self.uncompressed = ("/accounts/", reverse("admin:index"))
+
+    def process_response(self, request, response):
+        if request.path_info.startswith(self.uncompressed):
+            return response
+        return super().process_response(request, response)

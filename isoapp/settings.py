@@ -59,6 +59,9 @@ MIDDLEWARE = [
     "isoapp.headers.PermissionsPolicyMiddleware",
     # /healthz and /readyz, answered before host validation and the HTTPS redirect.
     "isoapp.health.HealthCheckMiddleware",
+    # Pages compressed for clients that accept it, outside everything that writes a body; not
+    # the account and admin pages (BREACH: see the class). Static files come compressed already.
+    "isoapp.middleware.GZipPublicPages",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -151,17 +154,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # While Redis is unreachable, FallbackRedisCache answers from this process's memory (pages and
 # sign-in keep working, an error is logged, /readyz says "degraded"); short socket timeouts keep
 # a Redis that stopped answering from holding up readers.
+# DJANGO_CACHE_KEY_PREFIX keeps sites (or bench servers) that share one Redis database apart.
+CACHE_KEY_PREFIX = os.environ.get("DJANGO_CACHE_KEY_PREFIX", "")
 if REDIS_URL := os.environ.get("DJANGO_REDIS_URL"):
     REDIS_TIMEOUT = float(os.environ.get("DJANGO_REDIS_TIMEOUT") or "1")
     CACHES = {
         "default": {
             "BACKEND": "isoapp.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+    }
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

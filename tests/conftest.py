@@ -36,7 +36,10 @@ def _test_settings(settings):
     # Rate-limit counters and used one-time codes live in the cache: start each test clean.
     from django.core.cache import cache
 
+    from articles import caching
+
     cache.clear()
+    caching.clear_local()
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

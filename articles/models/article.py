@@ -4,10 +4,11 @@ import calendar
 import datetime
 
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import (
     Exists,
     OuterRef,
+    Q,
     Subquery,
 )
 from django.db.models.functions import Coalesce
@@ -53,6 +54,24 @@ class ArticleQuerySet(models.QuerySet):
             Exists(Revision.objects.visible().filter(article=OuterRef("pk"))),
         )
 
+    def index_page(self, size, *, after=None, before=None):
+        """One page of the index, oldest first: the `size` articles after the article with
+        pk `after`, or before the one with pk `before`, else the first ones; plus one more when
+        there are more that way (so no count is needed). Each page is one indexed range read
+        (Meta.indexes), whatever the number of articles and however deep the page."""
+        if before is not None:
+            return self._beyond(before, "lt").order_by("-created_at", "-pk")[: size + 1]
+        if after is not None:
+            return self._beyond(after, "gt").order_by("created_at", "pk")[: size + 1]
+        return self.order_by("created_at", "pk")[: size + 1]
+
+    def _beyond(self, pk, direction):
+        created = Article.objects.filter(pk=pk).values("created_at")[:1]
+        return self.filter(
+            Q(**{f"created_at__{direction}": Subquery(created)})
+            | Q(created_at=Subquery(created), **{f"pk__{direction}": pk})
+        )
+
     def with_shown_revision(self):
         """Annotate the state and dates of the revision a reader sees, in one query."""
         shown = Revision.objects.filter(article=OuterRef("pk")).shown_first()
@@ -88,11 +107,17 @@ class Article(models.Model):
         help_text=f"Months between reviews (1–24). Empty: {DEFAULT_REVIEW_INTERVAL_MONTHS}.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Incremented by articles.caching.content_changed with any change to what readers see of
+    # the article: cached pages are keyed by it.
+    content_version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
+        # The index lists articles oldest first, a page at a time: read in this order, a page
+        # costs the same at 10 articles or 10,000.
+        indexes = [models.Index(fields=["created_at", "id"], name="article_index_order")]
 
     def __str__(self):
         return self.title
@@ -134,10 +159,14 @@ class Article(models.Model):
 
     def refresh_review_due(self):
         """Re-date the live revision's next review after the interval changed."""
+        from ..caching import content_changed
+
         live = self.live_revision()
         if live and live.approved_at:
             live.review_due_at = add_months(live.approved_at, self.review_interval)
-            Revision.objects.filter(pk=live.pk).update(review_due_at=live.review_due_at)
+            with transaction.atomic():
+                Revision.objects.filter(pk=live.pk).update(review_due_at=live.review_due_at)
+                content_changed(self.pk)
 
 
 # Below the class: revision.py imports Article from here (the querysets above use Revision

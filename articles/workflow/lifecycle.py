@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .. import notifications
+from .. import caching, notifications
 from ..models import Article, Citation, Revision, Variant
 from .rules import OpenRevisionExists, TransitionError
 from .transitions import record_event
@@ -34,6 +34,8 @@ def flag_citing_revisions(source, version, user, details):
             "version"
         )
     }
+    # Readers see the notice on the very next request: new cache keys (articles/caching.py).
+    caching.content_changed(*(revision.article_id for revision in flagged))
     for revision in flagged:
         Revision.objects.filter(pk=revision.pk).update(recheck_since=Coalesce("recheck_since", now))
         known_as = cited[revision.pk]

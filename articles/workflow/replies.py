@@ -16,7 +16,7 @@ import hashlib
 from django.db import transaction
 from django.utils import timezone
 
-from .. import notifications
+from .. import caching, notifications
 from ..models import Article, Question, Revision
 from ..models.questions import PUBLIC_QUESTION_MAX_LENGTH, REPLY_MAX_LENGTH
 from . import lifecycle
@@ -94,6 +94,8 @@ def _step(
         ).update(**fields)
         if moved != 1:  # Lost a race the row lock could not prevent (SQLite).
             raise ConflictError("Someone else changed this question meanwhile; check it again.")
+        if "is_public" in fields:  # "Readers asked" is part of the article's cached page
+            caching.content_changed(locked.article_id)
         before = locked.reply_state
         locked.refresh_from_db()
         if then:

@@ -1,12 +1,13 @@
 """The transitions: each locks the article row, then the revision row, checks the rules, moves the
-state with a conditional UPDATE, writes a `ReviewEvent` and queues its emails after the commit."""
+state with a conditional UPDATE, writes a `ReviewEvent`, moves the article's content version (its
+cached pages, articles/caching.py) and queues its emails after the commit."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from .. import notifications
+from .. import caching, notifications
 from ..models import (
     Article,
     Citation,
@@ -96,6 +97,9 @@ def _transition(
         locked.step_event = event  # what `then` may need: the event this step wrote
         if then:
             then(locked)
+        # Readers' cached pages of the article are keyed by its content version: the new one
+        # commits with this change (articles/caching.py).
+        caching.content_changed(locked.article_id)
         transaction.on_commit(lambda: notifications.send_for(event.pk))
     revision.refresh_from_db()
     return locked

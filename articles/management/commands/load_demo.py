@@ -14,6 +14,7 @@ from tests.factories import (
     SourceFactory,
     UserFactory,
     VariantFactory,
+    bulk_public_articles,
     editor,
     reviewer,
 )
@@ -34,9 +35,27 @@ class Command(BaseCommand):
         "exists is left as it is, so running it twice changes nothing."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--synthetic",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Also add N synthetic approved articles (four reading levels, ten references "
+            "each), bulk-inserted, for benchmarks (`make bench-http`).",
+        )
+
     def handle(self, *args, **options):
         with transaction.atomic():
             created_articles, created_sources, password, totp_secret = self.load()
+        if options["synthetic"]:
+            User = get_user_model()
+            with transaction.atomic():
+                bulk_public_articles(
+                    options["synthetic"],
+                    reviewer_user=User.objects.get(email="reviewer@example.com"),
+                )
+            self.stdout.write(f"Added {options['synthetic']} synthetic articles.")
         # Printed after the commit, so the review emails (sent on commit) come before it.
         self.stdout.write(
             self.style.SUCCESS(
