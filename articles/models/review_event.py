@@ -16,6 +16,7 @@ ACTION_LABELS = {
     "source_changed": "Cited source changed: re-check needed",
     "still_accurate": "Re-checked: still accurate",
     "resolve_comment": "Comment marked resolved",
+    "pemat": "Health-literacy check (PEMAT-P) recorded",
 }
 
 
@@ -79,6 +80,15 @@ class ReviewEvent(models.Model):
     @property
     def action_label(self):
         return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def pemat_scores(self):
+        """{"understandability": Score, "actionability": Score} of a PEMAT-P assessment this
+        event recorded (`articles.pemat`), else None."""
+        from ..pemat import scores_of
+
+        recorded = self.details.get("pemat") if self.action == "pemat" else None
+        return scores_of(recorded) if recorded else None
 
     @property
     def is_withdrawal(self):

@@ -54,7 +54,9 @@ def patient_preview(page):
 
 def test_the_workbench_from_draft_to_readers(browser, live_server, demo_article):
     live = demo_article.shown_revision()
-    workflow.approve(live, live.assigned_reviewer, attested=True)
+    workflow.approve(
+        live, live.assigned_reviewer, attested=True, pemat_reason="Not rated in this test."
+    )
     replacement = SourceFactory(
         key="journey-source",
         kind=Source.Kind.DRUG_INFORMATION,
