@@ -29,7 +29,7 @@ from django.utils.safestring import mark_safe
 
 from .blocks import Block, split_blocks
 from .diff import NAMES, comparable, has_changes, marked_text, word_diff
-from .tables import card_html
+from .tables import diffed_card
 
 # How alike (difflib ratio of the words) a removed and an added block must be to be shown as one
 # edited block with a word diff, rather than as a removal and an addition.
@@ -292,31 +292,16 @@ def _same_list(before: _Row, row: _Row) -> bool:
 
 
 def _row_card(row: _Row) -> str:
-    """A table row as a card (`tables.card_html`), its changes marked cell by cell. Cells are
-    paired by column; a row whose number of cells changed is marked as one text instead."""
-    shown = row.shown.block
+    """A table row as a card, its changes marked cell by cell (`tables.diffed_card`)."""
     if row.kind == SAME:
-        parts = [(c, marked_text(c.html), escape(c.label)) for c in shown.cells]
-        return card_html(parts)
-    if row.kind in (ADDED, REMOVED):
-        mark = "ins" if row.kind == ADDED else "del"
-        parts = [
-            (c, marked_text(c.html, mark), f"<{mark}>{escape(c.label)}</{mark}>" if c.label else "")
-            for c in shown.cells
-        ]
-        return card_html(parts)
-    old_cells, new_cells = row.old.block.cells, row.new.block.cells
-    if len(old_cells) != len(new_cells):
-        return word_diff(row.old.block.html, row.new.block.html)
-    parts = [
-        (
-            new,
-            word_diff(old.html, new.html),
-            word_diff(escape(old.label), escape(new.label)) if old.label or new.label else "",
-        )
-        for old, new in zip(old_cells, new_cells, strict=True)
-    ]
-    return card_html(parts)
+        return diffed_card(None, row.shown.block.cells)
+    if row.kind == ADDED:
+        return diffed_card([], row.new.block.cells)
+    if row.kind == REMOVED:
+        return diffed_card(row.old.block.cells, [])
+    return diffed_card(row.old.block.cells, row.new.block.cells) or word_diff(
+        row.old.block.html, row.new.block.html
+    )
 
 
 def _kind_key(side: _Side) -> tuple:

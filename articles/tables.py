@@ -33,8 +33,11 @@ import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 
+from django.utils.text import Truncator
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
+
+from .diff import marked_text, word_diff
 
 CAPTION_PREFIX = re.compile(r"^\s*Table:\s*", re.I)
 TABLE_TAGS = {"table", "caption", "thead", "tbody", "tr", "th", "td"}
@@ -208,6 +211,50 @@ def card_html(parts) -> str:
         prefix = f'<span class="table-card-label">{label}:</span> ' if label else ""
         out.append(f'<span class="table-card-cell">{prefix}{content}</span>')
     return "".join(out)
+
+
+def diffed_card(old_cells, new_cells) -> str:
+    """A row as a card for the review diff, from our own markup and `articles.diff`'s escaped
+    text: unchanged (`old_cells` None), added (`old_cells` []), removed (`new_cells` []), or
+    edited, each cell's changes marked against the cell in the same column, headings included.
+    "" when an edited row's number of cells changed: the caller marks it as one text."""
+    if old_cells is None:
+        return card_html([(c, marked_text(c.html), html.escape(c.label)) for c in new_cells])
+    if not old_cells or not new_cells:
+        mark, cells = ("ins", new_cells) if new_cells else ("del", old_cells)
+        return card_html(
+            [
+                (
+                    c,
+                    marked_text(c.html, mark),
+                    f"<{mark}>{html.escape(c.label)}</{mark}>" if c.label else "",
+                )
+                for c in cells
+            ]
+        )
+    if len(old_cells) != len(new_cells):
+        return ""
+    return card_html(
+        [
+            (
+                new,
+                word_diff(old.html, new.html),
+                word_diff(html.escape(old.label), html.escape(new.label))
+                if old.label or new.label
+                else "",
+            )
+            for old, new in zip(old_cells, new_cells, strict=True)
+        ]
+    )
+
+
+def row_label(cells, text: str) -> str:
+    """How a form names a row of a table: "the table row “Daily dose”" (by its heading, else
+    its first cell), or "the table's column headings"."""
+    if is_heading_row(cells):
+        return "the table's column headings"
+    first = cells[0].text if cells else text
+    return f"the table row “{Truncator(first).chars(60, truncate='…')}”"
 
 
 def table_problem(rendered_html: str) -> str:

@@ -22,7 +22,7 @@ from ..blocks import Block, locate, normalized, split_blocks
 from ..models import Article, ReviewComment, Revision, Variant
 from ..models.comments import BODY_MAX_LENGTH
 from ..rendering import sanitize
-from ..tables import card_html, is_heading_row
+from ..tables import card_html, row_label
 from .rules import ConflictError, TransitionError, can_review, is_contributor, refuse_nul
 from .transitions import record_event
 
@@ -356,12 +356,7 @@ def _labels(blocks):
             yield "the table's caption"
             continue
         if block.is_table_row:
-            cells = block.cells
-            if is_heading_row(cells):
-                yield "the table's column headings"
-            else:
-                first = cells[0].text if cells else block.text
-                yield f"the table row “{Truncator(first).chars(60, truncate='…')}”"
+            yield row_label(block.cells, block.text)
             continue
         kind = "list item" if block.tag == "li" else "paragraph"
         if block.checklist:
