@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import JSONField, OuterRef, Subquery
+from django.db.models import JSONField, OuterRef, Subquery, Value
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -54,9 +54,13 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).with_shown_revision()
-        # For the "PEMAT-P" column: each checked text's latest assessment, in the same query.
-        self._checked_audiences = list(workflow.pemat.checked_audiences())
-        for audience in self._checked_audiences:
+        # For the "PEMAT-P" column: each checked text's latest assessment, in the same query,
+        # and which texts those are (on each row: the admin is shared by concurrent requests).
+        checked = list(workflow.pemat.checked_audiences())
+        queryset = queryset.annotate(
+            pemat_texts=Value([[a.pk, a.label] for a in checked], output_field=JSONField())
+        )
+        for audience in checked:
             latest = ReviewEvent.objects.filter(
                 revision__article=OuterRef("pk"), action="pemat", details__audience_id=audience.pk
             ).order_by("-created_at", "-pk")
@@ -76,18 +80,18 @@ class ArticleAdmin(admin.ModelAdmin):
     def health_literacy(self, obj):
         """The latest PEMAT-P scores of each checked text, across the article's revisions."""
         parts = []
-        for audience in getattr(self, "_checked_audiences", []):
-            details = getattr(obj, f"pemat_{audience.pk}", None)
+        for pk, label in getattr(obj, "pemat_texts", None) or []:
+            details = getattr(obj, f"pemat_{pk}", None)
             if not details:
-                parts.append(format_html("{}: not rated", audience.label))
+                parts.append(format_html("{}: not rated", label))
                 continue
             scores = pemat.scores_of(details["pemat"])
             low = any(score.below_threshold for score in scores.values())
             parts.append(
                 format_html(
                     "{} (revision {}): understandability {} %, actionability {} %{}",
-                    audience.label,
-                    getattr(obj, f"pemat_{audience.pk}_revision", ""),
+                    label,
+                    getattr(obj, f"pemat_{pk}_revision", ""),
                     f"{scores[pemat.UNDERSTANDABILITY].percent:g}",
                     f"{scores[pemat.ACTIONABILITY].percent:g}",
                     f" (under {pemat.THRESHOLD} %)" if low else "",
