@@ -1,4 +1,5 @@
-"""A rendered text as a list of blocks: its headings, paragraphs, list items and quotes.
+"""A rendered text as a list of blocks: its headings, paragraphs, list items, quotes, and the
+captions and rows of its tables.
 
 The review diff compares texts block by block, and reviewers' comments are anchored to a block.
 Works on the sanitized HTML `articles.rendering` stores, so it sees exactly what readers see.
@@ -10,6 +11,11 @@ wherever it moved, and falls back to the old position when no paragraph is alike
 Markdown wraps all text in blocks, but raw HTML an editor types may leave some outside any (the
 sanitizer unwraps a `<div>` or a `<table>`, keeping its text). Readers see that text, so it is a
 block too: a paragraph ("p") running up to the next block or list.
+
+A table (`articles.tables`) is not a block: its caption is one, and so is each of its rows
+(the row of column headings included), so a reviewer comments on the row a fact is in and the
+review diff marks the row that changed. A row's `html` is its cells (`tables.row_cells` reads
+them back) and its `text` their words in order.
 """
 
 import difflib
@@ -17,13 +23,17 @@ import html
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from .checklists import CHECKLIST_CLASS
+from .tables import row_cells
+
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 # Elements that are one block each. A list is not a block: each of its items is.
-BLOCK_TAGS = HEADING_TAGS | {"p", "li", "blockquote", "hr", "pre"}
+BLOCK_TAGS = HEADING_TAGS | {"p", "li", "blockquote", "hr", "pre", "caption", "tr"}
 LIST_TAGS = {"ul", "ol"}
+TABLE_ROW_TAGS = {"caption", "tr"}  # blocks only inside a table
 VOID_TAGS = {"br", "hr", "img", "wbr"}
 # Tags inside a block that separate words in its text ("a<br>b" reads "a b", not "ab").
-WORD_BREAK_TAGS = BLOCK_TAGS | LIST_TAGS | {"br"}
+WORD_BREAK_TAGS = BLOCK_TAGS | LIST_TAGS | {"br", "th", "td", "table"}
 # How alike (difflib ratio of the words) a paragraph must be to keep a comment after an edit.
 SIMILAR_ENOUGH = 0.6
 
@@ -36,6 +46,8 @@ class Block:
     list_number: int  # which list of the text a list item belongs to (from 1); 0 otherwise
     html: str  # the block's inner HTML, as stored
     text: str  # its visible text, white space folded
+    table_number: int = 0  # which table of the text a caption or row belongs to (from 1)
+    checklist: bool = False  # a list item of a checklist (`articles.checklists`)
 
     @property
     def is_heading(self):
@@ -43,8 +55,18 @@ class Block:
 
     @property
     def is_prose(self):
-        """Paragraphs and list items: what readers read as sentences (not headings)."""
+        """Paragraphs and list items: what readers read as sentences (not headings, nor a
+        table's caption and headings; `articles.readability` reads a row's data cells)."""
         return self.tag in ("p", "li", "blockquote")
+
+    @property
+    def is_table_row(self):
+        return self.tag == "tr"
+
+    @property
+    def cells(self):
+        """A table row's cells (`tables.Cell`); [] for other blocks."""
+        return row_cells(self.html) if self.tag == "tr" else []
 
 
 def normalized(text: str) -> str:
@@ -56,6 +78,8 @@ class _OpenBlock:
     tag: str
     container: str
     list_number: int
+    table_number: int = 0
+    checklist: bool = False
     loose: bool = False  # text outside any block: ends where the next block or list starts
     depth: int = 1  # open elements of the block's own tag (a list item holding a list)
     html: list = field(default_factory=list)
@@ -67,8 +91,10 @@ class _Splitter(HTMLParser):
         super().__init__(convert_charrefs=False)
         self.source = source
         self.blocks: list[Block] = []
-        self.lists: list[tuple[str, int]] = []  # open lists: (tag, number)
+        self.lists: list[tuple[str, int, bool]] = []  # open lists: (tag, number, checklist)
         self.lists_seen = 0
+        self.tables: list[int] = []  # open tables, by number
+        self.tables_seen = 0
         self.current: _OpenBlock | None = None
 
     def _raw(self):
@@ -76,7 +102,7 @@ class _Splitter(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         current = self.current
-        if current is not None and current.loose and tag in BLOCK_TAGS | LIST_TAGS:
+        if current is not None and current.loose and tag in BLOCK_TAGS | LIST_TAGS | {"table"}:
             self._close()
             current = None
         if current is not None:
@@ -88,11 +114,21 @@ class _Splitter(HTMLParser):
             return
         if tag in LIST_TAGS:
             self.lists_seen += 1
-            self.lists.append((tag, self.lists_seen))
+            checklist = tag == "ul" and CHECKLIST_CLASS in (dict(attrs).get("class") or "").split()
+            self.lists.append((tag, self.lists_seen, checklist))
             return
-        if tag in BLOCK_TAGS:
-            container, number = self.lists[-1] if (tag == "li" and self.lists) else ("", 0)
-            self.current = _OpenBlock(tag, container, number)
+        if tag == "table":
+            self.tables_seen += 1
+            self.tables.append(self.tables_seen)
+            return
+        if tag in {"thead", "tbody"} and self.tables:
+            return
+        if tag in BLOCK_TAGS and (tag not in TABLE_ROW_TAGS or self.tables):
+            container, number, checklist = ("", 0, False)
+            if tag == "li" and self.lists:
+                container, number, checklist = self.lists[-1]
+            table = self.tables[-1] if tag in TABLE_ROW_TAGS else 0
+            self.current = _OpenBlock(tag, container, number, table, checklist)
             if tag in VOID_TAGS:
                 self._close()
             return
@@ -109,9 +145,14 @@ class _Splitter(HTMLParser):
         if current is not None and current.loose and tag in LIST_TAGS:
             self._close()
             current = None
+        if current is not None and current.loose and tag == "table":
+            self._close()
+            current = None
         if current is None:
             if tag in LIST_TAGS and self.lists:
                 self.lists.pop()
+            if tag == "table" and self.tables:
+                self.tables.pop()
             return
         if tag == current.tag and not current.loose:
             current.depth -= 1
@@ -148,6 +189,8 @@ class _Splitter(HTMLParser):
                 list_number=current.list_number,
                 html="".join(current.html).strip(),
                 text=normalized("".join(current.text)),
+                table_number=current.table_number,
+                checklist=current.checklist,
             )
         )
         self.current = None

@@ -227,6 +227,50 @@ ARTICLES = [
 ]
 
 
+# The demo reviewer's PEMAT-P check (articles/pemat.py, by item number) of the main article's
+# patient text, recorded during its review, which stays open: the caregiver text is not rated
+# yet, so approving would still need its rating or the reviewer's reason. Rated on the text as
+# written, faults included: study details a patient does not need (2), tetracycline antibiotics
+# named but not explained (4), and no picture or timeline where one would help: the months of
+# birth control and pregnancy tests (15, 26). It has no pictures (18) and asks for no sums (24).
+PEMAT_CHECKS = {
+    "micro-dose-vs-conventional-isotretinoin": {
+        "patient": {
+            "ratings": {
+                1: "agree",
+                2: "disagree",
+                3: "agree",
+                4: "disagree",
+                5: "agree",
+                6: "agree",
+                7: "agree",
+                8: "agree",
+                9: "agree",
+                10: "agree",
+                11: "agree",
+                12: "agree",
+                15: "disagree",
+                16: "agree",
+                17: "agree",
+                18: "na",
+                19: "agree",
+                20: "agree",
+                21: "agree",
+                22: "agree",
+                23: "agree",
+                24: "na",
+                25: "agree",
+                26: "disagree",
+            },
+            "note": "Clear, with a short answer first, a captioned comparison table and a "
+            "checklist to act on. To improve: the research section goes further than a patient "
+            "needs, tetracycline antibiotics are named but not explained, and a timeline of the "
+            "birth-control and pregnancy-test months would help more than words alone.",
+        },
+    },
+}
+
+
 def variant_text(slug: str, audience_slug: str) -> str:
     return (CONTENT_DIR / slug / f"{audience_slug}.md").read_text(encoding="utf-8")
 

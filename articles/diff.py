@@ -46,15 +46,16 @@ from html.parser import HTMLParser
 
 # Elements that start and end a line in the diff.
 BLOCK_TAGS = {
-    "address", "article", "aside", "blockquote", "br", "dd", "details", "div", "dl", "dt",
-    "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
-    "main", "nav", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
+    "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "div", "dl",
+    "dt", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
+    "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
 }  # fmt: skip
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
 NAMES = {
     "a": "link",
     "blockquote": "quote",
     "br": "line break",
+    "caption": "table caption",
     "code": "code",
     "em": "italic",
     "h1": "heading 1",
@@ -69,6 +70,12 @@ NAMES = {
     "p": "paragraph",
     "strong": "bold",
     "sup": "superscript",
+    "table": "table",
+    "tbody": "table body",
+    "td": "cell",
+    "th": "header cell",
+    "thead": "table head",
+    "tr": "table row",
     "ul": "bulleted list",
 }
 # Marks that stay silent in a changed run when they carry no attributes.

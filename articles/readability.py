@@ -4,10 +4,13 @@
 the stored numbers and never compute them per request. Pure functions, no database.
 
 What is measured is what readers read as sentences: paragraphs, list items and quotes
-(`Block.is_prose`), not headings (short labels would make any text look easier). Citation
-markers ("[3]", "[2, 5]") are dropped, and every block ends a sentence: a list item (or a
-paragraph introducing a list) without final punctuation gets a full stop, so a bullet list is
-not read as one endless sentence.
+(`Block.is_prose`, a checklist's items included), and the data cells of tables; not headings,
+nor a table's caption, column headings and row headings (short labels would make any text look
+easier). A data cell is read like a list item: a reader reads it on its own, after its row's
+heading, often as a short phrase ("Often about 4 to 7 months"), and leaving cells out would let
+hard words hide in a table. Citation markers ("[3]", "[2, 5]") are dropped, and every block
+(and cell) ends a sentence: a list item (or a paragraph introducing a list) without final
+punctuation gets a full stop, so a bullet list is not read as one endless sentence.
 
 The grades come from textstat (pinned: later versions fetch their dictionary at run time).
 """
@@ -33,14 +36,19 @@ def prose_blocks(rendered_html: str) -> list[str]:
     """The text of each prose block, citation markers out, each ending a sentence."""
     texts = []
     for block in split_blocks(rendered_html):
-        if not block.is_prose:
+        if block.is_table_row:
+            pieces = [cell.text for cell in block.cells if not cell.is_heading]
+        elif block.is_prose:
+            pieces = [block.text]
+        else:
             continue
-        text = " ".join(CITATION_MARKER.sub("", block.text).split())
-        if not text:
-            continue
-        if not FINAL_PUNCTUATION.search(text):
-            text = text.rstrip(":;,–—- ") + "."
-        texts.append(text)
+        for piece in pieces:
+            text = " ".join(CITATION_MARKER.sub("", piece).split())
+            if not text:
+                continue
+            if not FINAL_PUNCTUATION.search(text):
+                text = text.rstrip(":;,–—- ") + "."
+            texts.append(text)
     return texts
 
 

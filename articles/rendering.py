@@ -17,15 +17,21 @@ The sanitizer is an explicit allow-list (editors are not trusted to write HTML):
   `<style>` are dropped with their content;
 - attributes: only those in `ALLOWED_ATTRIBUTES`. The `"*": set()` entry matters: without it
   nh3 keeps its default generic attributes (`title`, `lang`) on every tag;
+- tables (`articles.tables`): the table elements a comparison table needs (caption, head, body,
+  rows, header and data cells) with no attribute at all; after sanitizing, `label_tables`
+  adds each header cell's `scope` and each data cell's `data-label` from the table's own
+  headings. No `colspan`, `rowspan`, `style`, `<tfoot>` or `<col>`: a table that needs them is
+  not one a phone can stack into cards;
 - values (`_filter_attribute`): `href` must be an http(s) address with a host, a `mailto:`
   address, or an in-page `#ref-<n>`; `aria-label` must read `Reference <n>`; `class` is
-  reduced to `cite` (the only class the renderer adds) or dropped; `id` (links only) must read
-  `cite-<n>-<k>`;
+  reduced to `cite` on citation links and superscripts, or `checklist` on a list
+  (`articles.checklists`), the only classes the renderer adds, or dropped; `id` (links only)
+  must read `cite-<n>-<k>`;
 - every link gets `rel="noopener noreferrer"`, and comments are stripped.
 
 So nothing an editor writes can hide text from readers (`hidden`, `style`, `class`,
-`aria-hidden`) or carry words only some readers get (`title`, free `aria-label`): what survives
-is what the review diff shows.
+`aria-hidden`) or carry words only some readers get (`title`, free `aria-label`, a
+`data-label` of its own): what survives is what the review diff shows.
 """
 
 import re
@@ -35,6 +41,9 @@ from urllib.parse import urlsplit
 
 import markdown
 import nh3
+
+from .checklists import CHECKLIST_CLASS, ChecklistExtension
+from .tables import TableExtension, label_tables
 
 CITATION_MARKER = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\](?![(\[:])")
 CITATION_HREF = re.compile(r"#ref-\d{1,3}")
@@ -47,6 +56,7 @@ ALLOWED_TAGS = {
     "a",
     "blockquote",
     "br",
+    "caption",
     "code",
     "em",
     "h2",
@@ -58,13 +68,22 @@ ALLOWED_TAGS = {
     "p",
     "strong",
     "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
     "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "*": set(),
     "a": {"href", "class", "aria-label", "id"},
     "sup": {"class"},
+    "ul": {"class"},
 }
+# The one class each tag may keep: the renderer's own.
+ALLOWED_CLASS = {"a": CITATION_CLASS, "sup": CITATION_CLASS, "ul": CHECKLIST_CLASS}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
@@ -88,7 +107,8 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "aria-label":
         return value if CITATION_LABEL.fullmatch(value) else None
     if attribute == "class":
-        return CITATION_CLASS if CITATION_CLASS in value.split() else None
+        kept = ALLOWED_CLASS.get(tag)
+        return kept if kept in value.split() else None
     if attribute == "id":
         return value if CITATION_ID.fullmatch(value) else None
     return value  # rel, which nh3 sets itself from `link_rel`
@@ -153,13 +173,21 @@ def render_variant(text: str, *, citation_ids: bool = True) -> str:
     `citation_ids=False` leaves the citation links without ids: for a text shown on the same
     page as a variant (the key facts), whose ids would otherwise repeat the variant's.
     """
-    return sanitize(_unsanitized_html(text, citation_ids), citation_ids=citation_ids)
+    return label_tables(sanitize(_unsanitized_html(text, citation_ids), citation_ids=citation_ids))
+
+
+def _markdown(text: str) -> str:
+    return markdown.markdown(
+        text,
+        extensions=["sane_lists", "tables", TableExtension(), ChecklistExtension()],
+        output_format="html",
+    )
 
 
 def _unsanitized_html(text: str, citation_ids: bool = True) -> str:
     """The Markdown's HTML with citation links, before the sanitizer sees it."""
     with_links = CITATION_MARKER.sub(_MarkerToHtml(citation_ids), text)
-    return markdown.markdown(with_links, extensions=["sane_lists"], output_format="html")
+    return _markdown(with_links)
 
 
 class _LinkTargets(HTMLParser):
@@ -175,7 +203,7 @@ def unsafe_link_targets(text: str) -> list[str]:
     """Link addresses in `text` that the sanitizer would drop, so an editor can be told rather
     than readers getting a link that goes nowhere."""
     parser = _LinkTargets()
-    parser.feed(markdown.markdown(text, extensions=["sane_lists"], output_format="html"))
+    parser.feed(_markdown(text))
     parser.close()
     return sorted(target for target in parser.targets if not _allowed_href(target))
 
@@ -197,7 +225,9 @@ TAG_WORDS = {
     "img": "an image",
     "pre": "a code block",
     "iframe": "an embedded page",
-    "table": "a table",
+    "col": "a column setting",
+    "colgroup": "a column group",
+    "tfoot": "a table footer",
     "span": "",
     "div": "",
 }

@@ -8,6 +8,9 @@ removed is marked whole. Each change (a run of consecutive changed blocks) is nu
 jumped to (`{id_prefix}-change-{n}`) and ends with a link to the next one; unchanged blocks away
 from any change fold into a `<details>`, keeping the nearest headings above a change in view.
 
+A table prints as its caption and its rows, each row as a card (its heading, then each cell
+after its column's heading: what a phone shows); an edited row marks the changes in each cell.
+
 Blocks are compared by what readers see of them (`diff.comparable`, so formatting and link
 addresses count, citation ids do not) together with their kind and whether a list item starts
 a new list; so `changes` is 0 exactly when `diff.has_changes` is false. Edited blocks are paired
@@ -26,6 +29,7 @@ from django.utils.safestring import mark_safe
 
 from .blocks import Block, split_blocks
 from .diff import NAMES, comparable, has_changes, marked_text, word_diff
+from .tables import diffed_card
 
 # How alike (difflib ratio of the words) a removed and an added block must be to be shown as one
 # edited block with a word diff, rather than as a removal and an addition.
@@ -42,6 +46,8 @@ KIND_WORDS = {  # singular, plural: for the summary of folded blocks
     "list item": ("list item", "list items"),
     "quote": ("quote", "quotes"),
     "line": ("horizontal line", "horizontal lines"),
+    "table row": ("table row", "table rows"),
+    "caption": ("table caption", "table captions"),
 }
 
 
@@ -64,7 +70,13 @@ class _Side:
     @property
     def key(self) -> tuple:
         block = self.block
-        return (block.tag, block.container, self.starts_list, comparable(block.html))
+        return (
+            block.tag,
+            block.container,
+            block.checklist,
+            self.starts_list,
+            comparable(block.html),
+        )
 
     @property
     def shown_tag(self) -> str:
@@ -72,6 +84,8 @@ class _Side:
         tag = self.block.tag
         if self.block.is_heading:
             return f"h{min(max(int(tag[1]) + 1, 3), 6)}"
+        if tag == "tr":
+            return "div"
         return tag if tag in ("li", "blockquote", "hr") else "p"
 
     @property
@@ -83,6 +97,8 @@ class _Side:
         """What readers see it as, in a label: "heading 2", "numbered list item", ..."""
         block = self.block
         if block.tag == "li":
+            if block.checklist:
+                return "checklist item"
             names = {"ul": "bulleted list item", "ol": "numbered list item"}
             return names.get(block.container, "list item")
         return NAMES.get(block.tag, block.tag)
@@ -248,7 +264,8 @@ def _kind(side: _Side) -> str:
     block = side.block
     if block.is_heading:
         return "heading"
-    return {"li": "list item", "blockquote": "quote", "hr": "line"}.get(block.tag, "paragraph")
+    kinds = {"li": "list item", "blockquote": "quote", "hr": "line", "tr": "table row"}
+    return kinds.get(block.tag, "caption" if block.tag == "caption" else "paragraph")
 
 
 def _fold_summary(rows: list[_Row]) -> str:
@@ -274,9 +291,28 @@ def _same_list(before: _Row, row: _Row) -> bool:
     return not (before.shown.ends_list and row.shown.starts_list)
 
 
+def _row_card(row: _Row) -> str:
+    """A table row as a card, its changes marked cell by cell (`tables.diffed_card`)."""
+    if row.kind == SAME:
+        return diffed_card(None, row.shown.block.cells)
+    if row.kind == ADDED:
+        return diffed_card([], row.new.block.cells)
+    if row.kind == REMOVED:
+        return diffed_card(row.old.block.cells, [])
+    return diffed_card(row.old.block.cells, row.new.block.cells) or word_diff(
+        row.old.block.html, row.new.block.html
+    )
+
+
+def _kind_key(side: _Side) -> tuple:
+    return (side.block.tag, side.block.container, side.block.checklist)
+
+
 def _content(row: _Row) -> str:
     """The block's text as HTML: escaped words and our own <del>, <ins>, <br>."""
     shown = row.shown
+    if shown.block.is_table_row:
+        return _row_card(row)
     if row.kind == SAME:
         return marked_text(shown.block.html)
     if row.kind in (ADDED, REMOVED):
@@ -285,7 +321,7 @@ def _content(row: _Row) -> str:
         return text or f"<{mark}>[{escape(shown.kind_name)}]</{mark}>"
     old, new = row.old, row.new
     note = ""
-    if (old.block.tag, old.block.container) != (new.block.tag, new.block.container):
+    if _kind_key(old) != _kind_key(new):
         note = f"<del>[{escape(old.kind_name)}]</del> <ins>[{escape(new.kind_name)}]</ins> "
     elif old.starts_list != new.starts_list:
         mark = "ins" if new.starts_list else "del"
@@ -339,8 +375,13 @@ class _Writer:
         start = self.starts.get(i)
         if start is not None:
             attributes.append(f'id="{escape(self.ids[start])}" tabindex="-1"')
-        if row.changed:
-            attributes.append(f'class="block-{row.kind}"')
+        classes = [f"block-{row.kind}"] if row.changed else []
+        if shown.block.tag in ("tr", "caption"):
+            classes.append("diff-table-row" if shown.block.tag == "tr" else "diff-table-caption")
+        if shown.block.checklist:
+            classes.append("diff-checklist-item")
+        if classes:
+            attributes.append(f'class="{" ".join(classes)}"')
         if tag == "li" and shown.list_tag == "ol":
             attributes.append(f'value="{shown.number}"')
         inside = []

@@ -87,6 +87,10 @@ def restore_seed_data():
 
     if not Audience.objects.exists():
         import_module("articles.migrations.0002_seed_audiences").seed(apps, None)
+        # As the migration that added the PEMAT-P check does (0017_pemat_check_in_review).
+        Audience.objects.filter(slug__in=["patient", "caregiver"]).update(
+            health_literacy_check=True
+        )
     if not Group.objects.exists():
         import_module("articles.migrations.0004_roles").create_roles(apps, None)
         questions = import_module("articles.migrations.0014_reader_questions")

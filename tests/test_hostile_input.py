@@ -80,6 +80,7 @@ def real_path_values():
     article_type = ContentType.objects.get_for_model(Article)
     return {
         "slug": list(Article.objects.values_list("slug", flat=True)),
+        "audience": list(Audience.objects.values_list("slug", flat=True)),
         "pk": ids(SavedArticle),
         "revision_id": ids(Revision),
         "article_id": ids(Article),

@@ -1,16 +1,26 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import JSONField, OuterRef, Subquery, Value
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
-from .. import workflow
+from .. import pemat, workflow
 from ..models import Article, Audience, ReviewEvent, Revision
 from .badges import state_badge
 
 
 @admin.register(Audience)
 class AudienceAdmin(admin.ModelAdmin):
-    list_display = ["label", "slug", "reading_grade", "order", "is_default"]
+    list_display = [
+        "label",
+        "slug",
+        "reading_grade",
+        "health_literacy_check",
+        "order",
+        "is_default",
+    ]
     ordering = ["order"]
 
     def has_add_permission(self, request):
@@ -36,14 +46,58 @@ class RevisionInline(admin.TabularInline):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["title", "review_state", "next_review_due"]
+    list_display = ["title", "review_state", "next_review_due", "health_literacy"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [RevisionInline]
     change_form_template = "admin/articles/article/change_form.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_shown_revision()
+        queryset = super().get_queryset(request).with_shown_revision()
+        # For the "PEMAT-P" column: each checked text's latest assessment, in the same query,
+        # and which texts those are (on each row: the admin is shared by concurrent requests).
+        checked = list(workflow.pemat.checked_audiences())
+        queryset = queryset.annotate(
+            pemat_texts=Value([[a.pk, a.label] for a in checked], output_field=JSONField())
+        )
+        for audience in checked:
+            latest = ReviewEvent.objects.filter(
+                revision__article=OuterRef("pk"), action="pemat", details__audience_id=audience.pk
+            ).order_by("-created_at", "-pk")
+            queryset = queryset.annotate(
+                **{
+                    f"pemat_{audience.pk}": Subquery(
+                        latest.values("details")[:1], output_field=JSONField()
+                    ),
+                    f"pemat_{audience.pk}_revision": Subquery(
+                        latest.values("revision__number")[:1]
+                    ),
+                }
+            )
+        return queryset
+
+    @admin.display(description="PEMAT-P (latest)")
+    def health_literacy(self, obj):
+        """The latest PEMAT-P scores of each checked text, across the article's revisions."""
+        parts = []
+        for pk, label in getattr(obj, "pemat_texts", None) or []:
+            details = getattr(obj, f"pemat_{pk}", None)
+            if not details:
+                parts.append(format_html("{}: not rated", label))
+                continue
+            scores = pemat.scores_of(details["pemat"])
+            low = any(score.below_threshold for score in scores.values())
+            parts.append(
+                format_html(
+                    "{} (revision {}): understandability {} %, actionability {} %{}",
+                    label,
+                    getattr(obj, f"pemat_{pk}_revision", ""),
+                    f"{scores[pemat.UNDERSTANDABILITY].percent:g}",
+                    f"{scores[pemat.ACTIONABILITY].percent:g}",
+                    f" (under {pemat.THRESHOLD} %)" if low else "",
+                )
+            )
+        return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts)) or "—"
 
     def get_readonly_fields(self, request, obj=None):
         # How long an approval holds is a medical decision: reviewers set it, editors cannot;
@@ -68,6 +122,13 @@ class ArticleAdmin(admin.ModelAdmin):
             **(extra_context or {}),
             "words_in_revisions": article is not None and article.has_public_revision(),
             "open_revision": article.open_revision() if article else None,
+            "pemat_events": list(
+                ReviewEvent.objects.filter(revision__article=article, action="pemat")
+                .select_related("revision")
+                .order_by("-created_at", "-pk")
+            )
+            if article
+            else [],
         }
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -22,6 +22,7 @@ from ..comparison import compare
 from ..models import Audience, Question, Revision
 from ..review_diff import diff_audience
 from .comments import page_comments
+from .pemat import pemat_context
 
 State = Revision.State
 
@@ -67,6 +68,10 @@ class ReviewViewsMixin:
         actions = workflow.available_actions(revision, request.user)
         events = list(revision.events.select_related("actor"))
         _, comments = page_comments(request, revision)
+        variants = self._variants(request, revision, compare_to)
+        pemat_checks = workflow.text_checks(
+            revision, events=events, variants=[item["variant"] for item in variants]
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -74,7 +79,7 @@ class ReviewViewsMixin:
             "revision": revision,
             "compare_to": compare_to,
             "comparison": compare(compare_to, revision) if compare_to else None,
-            "variants": self._variants(request, revision, compare_to),
+            "variants": variants,
             "citations": revision.citations.select_related("version").order_by("position"),
             "outdated_citations": workflow.outdated_citations(revision),
             "recheck_reasons": revision.recheck_reasons(),
@@ -109,12 +114,14 @@ class ReviewViewsMixin:
             "error": refused.get("error", ""),
             "typed": refused.get("typed", {}),
             "now": timezone.now(),
+            **pemat_context(request, revision, workflow.REQUEST_CHANGES in actions, pemat_checks),
         }
+        # Approving: what the PEMAT-P check still lacks, said beside the reason it then needs.
+        if workflow.APPROVE in actions:
+            context["pemat_gate"] = workflow.approval_check(revision, checks=pemat_checks)[0]
+        status = refused.get("status") or context["pemat_refusal_status"] or 200
         return TemplateResponse(
-            request,
-            "admin/articles/revision/review.html",
-            context,
-            status=refused.get("status", 200),
+            request, "admin/articles/revision/review.html", context, status=status
         )
 
     @staticmethod
@@ -203,13 +210,23 @@ class ReviewViewsMixin:
         revision = self._revision_for(request, revision_id)
         if request.method != "POST":  # The form is on the review page.
             return redirect(reverse("admin:articles_revision_review", args=[revision.pk]))
-        typed = {"action": "approve", "comment": request.POST.get("comment", "")}
+        typed = {
+            "action": "approve",
+            "comment": request.POST.get("comment", ""),
+            "pemat_reason": request.POST.get("pemat_reason", ""),
+        }
         if reason := workflow.refusal(workflow.APPROVE, revision, request.user):
             return self._refused_review_action(request, revision.pk, reason, typed)
         if request.POST.get("attested") != "yes":
             return self._refused_review_action(
                 request, revision.pk, workflow.MISSING_ATTESTATION, typed
             )
+        try:
+            refused, pemat_details = workflow.approval_check(revision, typed["pemat_reason"])
+        except workflow.TransitionError as error:
+            refused, pemat_details = str(error), {}
+        if refused:
+            return self._refused_review_action(request, revision.pk, refused, typed)
         variants = list(revision.variants.select_related("audience"))
         context = {
             **self.admin_site.each_context(request),
@@ -221,6 +238,8 @@ class ReviewViewsMixin:
             "attestation": workflow.ATTESTATION,
             "comment": typed["comment"],
             "replaces": revision.article.live_revision(),
+            "pemat_checks": workflow.text_checks(revision),
+            "pemat_reason": pemat_details.get("pemat_override", ""),
         }
         return TemplateResponse(request, "admin/articles/revision/approve.html", context)
 
@@ -241,6 +260,7 @@ class ReviewViewsMixin:
                 # A form always says which changes it showed; no answer is an unchecked one.
                 seen=request.POST.get("seen", ""),
                 attested=request.POST.get("attested") == "yes",
+                pemat_reason=request.POST.get("pemat_reason", ""),
                 reading_override=request.POST.get("reading_override", ""),
             )
         except workflow.TransitionError as error:
@@ -249,6 +269,7 @@ class ReviewViewsMixin:
                 "comment": comment,
                 "reviewer": request.POST.get("reviewer"),
                 "reading_override": request.POST.get("reading_override", ""),
+                "pemat_reason": request.POST.get("pemat_reason", ""),
             }
             status = 409 if isinstance(error, workflow.ConflictError) else 400
             return self._refused_review_action(request, revision.pk, str(error), typed, status)

@@ -17,6 +17,7 @@ from . import worklists
 from .badges import next_step_label, revision_state_badge
 from .comments import CommentViewsMixin
 from .editor import EditorViewsMixin, SourcePicker, known_sources
+from .pemat import PematViewsMixin
 from .previews import name_preview_by_audience, saved_references, use_previews
 from .review import ReviewViewsMixin
 
@@ -125,7 +126,9 @@ class ReviewQueueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Revision)
-class RevisionAdmin(EditorViewsMixin, CommentViewsMixin, ReviewViewsMixin, admin.ModelAdmin):
+class RevisionAdmin(
+    EditorViewsMixin, CommentViewsMixin, ReviewViewsMixin, PematViewsMixin, admin.ModelAdmin
+):
     list_display = [
         "article_title",
         "number",
@@ -274,6 +277,7 @@ class RevisionAdmin(EditorViewsMixin, CommentViewsMixin, ReviewViewsMixin, admin
     def get_urls(self):
         return [
             *self.review_urls(),
+            *self.pemat_urls(),
             *self.comment_urls(),
             # Not admin_view: a signed-out or non-staff request gets a 403, not the sign-in page.
             path(

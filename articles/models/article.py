@@ -15,7 +15,8 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from ..rendering import citation_numbers, unsafe_link_targets
+from ..rendering import citation_numbers, render_variant, unsafe_link_targets
+from ..tables import table_problem
 
 DEFAULT_REVIEW_INTERVAL_MONTHS = 12
 
@@ -30,13 +31,17 @@ def add_months(moment: datetime.datetime, months: int) -> datetime.datetime:
 
 def cited_text_problem(text: str, references: int | None) -> str:
     """What is wrong with Markdown an editor wrote for readers, or "": a link the sanitizer
-    would leave without an address, else a citation number outside a reference list of
-    `references` sources (not checked when None). Variants and key facts share these rules."""
+    would leave without an address, a table without its caption or column headings
+    (`articles.tables`), else a citation number outside a reference list of `references`
+    sources (not checked when None). Variants and key facts share these rules."""
     if dropped := unsafe_link_targets(text):
         return (
             f"Readers would get these links without an address: {', '.join(dropped)}. Links "
             "must start with https://, http:// or mailto:."
         )
+    may_hold_a_table = "|" in text or "<table" in text.lower()
+    if may_hold_a_table and (problem := table_problem(render_variant(text))):
+        return problem
     if references is not None:
         unknown = sorted({n for n in citation_numbers(text) if not 1 <= n <= references})
         if unknown:

@@ -15,6 +15,12 @@ class Audience(models.Model):
         "school grade or lower to be submitted without a reason. SMOG is shown beside it for "
         "information. Empty for no target.",
     )
+    health_literacy_check = models.BooleanField(
+        "PEMAT-P check in review",
+        default=False,
+        help_text="The medical reviewer rates this text with PEMAT-P (understandability and "
+        "actionability) before approving it; a score under 70 % needs their reason.",
+    )
     order = models.PositiveSmallIntegerField(default=0)
     is_default = models.BooleanField(
         default=False, help_text="Shown to readers who have not chosen. Exactly one."

@@ -56,7 +56,9 @@ class Variant(models.Model):
     audience = models.ForeignKey(Audience, on_delete=models.PROTECT, related_name="variants")
     body_markdown = models.TextField(
         "text (Markdown)",
-        help_text="Cite sources by their number in the reference list: [1] or [2, 5].",
+        help_text="Cite sources by their number in the reference list: [1] or [2, 5]. A table "
+        "needs a caption: a line “Table: …” above it, a blank line between; its first column "
+        "names each row. A checklist: start every item of a bulleted list with “[ ]”.",
     )
     body_html = models.TextField(editable=False)
     # `readability.measure(body_html)`, stored at save so no page computes it per request.

@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "request_reply_changes": "Reply to a reader's question sent back",
     "publish_answer": "Answer to a reader's question shown on the article",
     "unpublish_answer": "Answer to a reader's question taken off the article",
+    "pemat": "Health-literacy check (PEMAT-P) recorded",
 }
 
 
@@ -85,6 +86,15 @@ class ReviewEvent(models.Model):
     @property
     def action_label(self):
         return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def pemat_scores(self):
+        """{"understandability": Score, "actionability": Score} of a PEMAT-P assessment this
+        event recorded (`articles.pemat`), else None."""
+        from ..pemat import scores_of
+
+        recorded = self.details.get("pemat") if self.action == "pemat" else None
+        return scores_of(recorded) if recorded else None
 
     @property
     def is_withdrawal(self):

@@ -15,7 +15,9 @@ words fit to show them. Each writes a `ReviewEvent` and queues its emails to go 
 commit. The admin, `articles.source_changes` and management commands only call these.
 
 Reviewers' comments on the text (`comments.py`) follow the same discipline: the assigned reviewer
-adds them while reviewing, Request changes sends them all, the editor marks them resolved.
+adds them while reviewing, Request changes sends them all, the editor marks them resolved. So
+does the health-literacy check (`pemat.py`): the assigned reviewer records PEMAT-P ratings of
+the patient and caregiver texts, and approving reads them.
 """
 
 from ..models.reviewers import medical_reviewers
@@ -33,6 +35,7 @@ from .comments import (
     resolve_refusal,
 )
 from .lifecycle import flag_citing_revisions, replay, start_revision
+from .pemat import TextCheck, approval_check, record_assessment, text_checks
 from .rules import (
     ACTIONS,
     APPROVE,
@@ -91,8 +94,10 @@ __all__ = [
     "PlacedBlock",
     "PlacedComment",
     "PlacedText",
+    "TextCheck",
     "TransitionError",
     "add_comment",
+    "approval_check",
     "approve",
     "available_actions",
     "can_review",
@@ -106,6 +111,7 @@ __all__ = [
     "perform",
     "placed_comments",
     "reassign",
+    "record_assessment",
     "refusal",
     "refusals",
     "release",
@@ -117,5 +123,6 @@ __all__ = [
     "start_revision",
     "still_accurate",
     "submit",
+    "text_checks",
     "withdraw",
 ]

@@ -11,6 +11,7 @@ rules under the lock; a refusal is a `TransitionError` with words fit to show.
 """
 
 from dataclasses import dataclass, field
+from html import escape
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +22,7 @@ from ..blocks import Block, locate, normalized, split_blocks
 from ..models import Article, ReviewComment, Revision, Variant
 from ..models.comments import BODY_MAX_LENGTH
 from ..rendering import sanitize
+from ..tables import card_html, row_label
 from .rules import ConflictError, TransitionError, can_review, is_contributor, refuse_nul
 from .transitions import record_event
 
@@ -309,7 +311,15 @@ class PlacedBlock:
 
     @property
     def html(self):
-        """The stored, sanitized HTML without citation ids: four texts share one page."""
+        """The stored, sanitized HTML without citation ids: four texts share one page. A
+        table row shows as a card (`articles.tables.card_html`), as on a phone."""
+        if self.block.is_table_row:
+            # Each cell sanitized again, its column's heading escaped.
+            parts = [
+                (cell, sanitize(cell.html, citation_ids=False), escape(cell.label))
+                for cell in self.block.cells
+            ]
+            return mark_safe(card_html(parts))  # noqa: S308
         # Sanitized again here, with the allow-list every stored text went through.
         return mark_safe(sanitize(self.block.html, citation_ids=False))  # noqa: S308
 
@@ -342,7 +352,15 @@ def _labels(blocks):
         if block.is_heading:
             yield f"the heading “{Truncator(block.text).chars(60, truncate='…')}”"
             continue
+        if block.tag == "caption":
+            yield "the table's caption"
+            continue
+        if block.is_table_row:
+            yield row_label(block.cells, block.text)
+            continue
         kind = "list item" if block.tag == "li" else "paragraph"
+        if block.checklist:
+            kind = "checklist item"
         counts[kind] = counts.get(kind, 0) + 1
         yield f"{kind} {counts[kind]}"
 

@@ -17,6 +17,7 @@ from ..models import (
     SourceVersion,
 )
 from ..models.article import add_months
+from .pemat import approval_check
 from .rules import (
     APPROVE,
     ATTESTATION,
@@ -162,18 +163,25 @@ def start_review(revision, user, comment="", expected_state=None):
     )
 
 
-def approve(revision, user, comment="", expected_state=None, *, attested=False):
+def approve(revision, user, comment="", expected_state=None, *, attested=False, pemat_reason=""):
     """The assigned reviewer approves: this revision becomes the live one, and the one it
     replaces is no longer due for review (nor flagged for a re-check).
 
     `attested` is the reviewer ticking "I have read every reading level and checked the
     references" (`ATTESTATION`); without it nothing is approved, and its words go on the event.
+    The patient and caregiver texts need their PEMAT-P check recorded with both scores at 70 %
+    or more, or `pemat_reason`, the reviewer's reason to approve anyway (`pemat.py`); the event
+    records the scores and the reason.
     """
     now = timezone.now()
+    checked = {}
 
     def read_everything(locked):
         if not attested:
             raise TransitionError(MISSING_ATTESTATION)
+        refused, checked["pemat"] = approval_check(locked, pemat_reason)
+        if refused:
+            raise TransitionError(refused)
 
     def retire_previous(approved):
         Revision.objects.filter(article=approved.article_id, state=State.APPROVED).exclude(
@@ -191,7 +199,7 @@ def approve(revision, user, comment="", expected_state=None, *, attested=False):
         comment,
         expected_state,
         check=read_everything,
-        details={"attested": ATTESTATION},
+        details=lambda locked: {"attested": ATTESTATION, **checked["pemat"]},
         then=retire_previous,
         approved_at=now,
         approved_by=user,
@@ -340,12 +348,12 @@ PERFORM = {
 }
 
 
-# The one argument beyond the comment that each action's form may send.
-EXTRA_ARGUMENT = {
-    "submit": "reading_override",
-    "approve": "attested",
-    "reassign": "reviewer",
-    "still_accurate": "seen",
+# The arguments beyond the comment that each action's form may send.
+EXTRA_ARGUMENTS = {
+    "submit": ("reading_override",),
+    "approve": ("attested", "pemat_reason"),
+    "reassign": ("reviewer",),
+    "still_accurate": ("seen",),
 }
 
 
@@ -353,6 +361,6 @@ def perform(action_name, revision, user, comment="", expected_state=None, **extr
     """Run the transition named `action_name` (as posted by a form)."""
     if action_name not in PERFORM:
         raise TransitionError("That is not a review action.")
-    wanted = EXTRA_ARGUMENT.get(action_name)
-    extra = {wanted: extra.get(wanted)} if wanted else {}
+    wanted = EXTRA_ARGUMENTS.get(action_name, ())
+    extra = {name: extra.get(name) for name in wanted if name in extra}
     return PERFORM[action_name](revision, user, comment, expected_state=expected_state, **extra)

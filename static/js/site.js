@@ -97,3 +97,100 @@ document.addEventListener("textSizeChanged", (event) => {
   document.addEventListener("htmx:afterSettle", syncReadingLevel);
   syncReadingLevel();
 })();
+
+// Checklists in an article (`ul.checklist`, articles/checklists.py). Without JavaScript they are
+// plain lists. Here each item gets a tick box; the ticks are kept in this browser only
+// (localStorage, one entry per article and reading level), never sent to the server: nothing
+// here makes a request. If storage is unavailable (private browsing), ticks last the page.
+(() => {
+  const PREFIX = "isoapp-checklist:";
+  let boxes = 0;
+
+  const keyFor = (variant) => `${PREFIX}${window.location.pathname}:${variant.dataset.audience || ""}`;
+
+  const load = (key) => {
+    try {
+      return new Set(JSON.parse(window.localStorage.getItem(key) || "[]"));
+    } catch {
+      return new Set();
+    }
+  };
+
+  const store = (key, ticked) => {
+    try {
+      if (ticked.size) window.localStorage.setItem(key, JSON.stringify([...ticked]));
+      else window.localStorage.removeItem(key);
+    } catch {
+      // Storage full or blocked: the tick stays on the page only.
+    }
+  };
+
+  const itemKey = (item) => item.textContent.replace(/\s+/g, " ").trim();
+
+  const announce = (words) => {
+    const announcer = document.getElementById("announcer");
+    if (announcer) announcer.textContent = words;
+  };
+
+  const note = (variant, key) => {
+    const paragraph = document.createElement("p");
+    paragraph.className = "checklist-note";
+    const words = document.createElement("span");
+    words.textContent = "Your ticks stay in this browser: they are not sent to us.";
+    const clear = document.createElement("button");
+    clear.type = "button";
+    clear.className = "link-button";
+    clear.textContent = "Clear my ticks";
+    clear.addEventListener("click", () => {
+      for (const box of variant.querySelectorAll(".checklist input[type=checkbox]")) {
+        box.checked = false;
+      }
+      store(key, new Set());
+      announce("Your ticks are cleared.");
+    });
+    paragraph.append(words, " ", clear);
+    return paragraph;
+  };
+
+  const enhance = (root) => {
+    if (!(root instanceof Element || root instanceof Document)) return;
+    const lists = [...root.querySelectorAll("ul.checklist:not([data-enhanced])")];
+    if (root instanceof Element && root.matches("ul.checklist:not([data-enhanced])")) lists.push(root);
+    const noted = new Set();
+    for (const list of lists) {
+      const variant = list.closest("[data-audience]") || document.body;
+      const key = keyFor(variant);
+      const ticked = load(key);
+      for (const item of list.querySelectorAll(":scope > li")) {
+        const text = itemKey(item);
+        const box = document.createElement("input");
+        box.type = "checkbox";
+        boxes += 1;
+        box.id = `checklist-item-${boxes}`;
+        box.checked = ticked.has(text);
+        const label = document.createElement("label");
+        label.htmlFor = box.id;
+        label.append(...item.childNodes);
+        item.append(box, label);
+        box.addEventListener("change", () => {
+          const now = load(key);
+          if (box.checked) now.add(text);
+          else now.delete(text);
+          store(key, now);
+        });
+      }
+      list.dataset.enhanced = "";
+      if (!noted.has(variant) && !variant.querySelector(".checklist-note")) {
+        // Before the first checklist, or before the heading right above it.
+        let place = variant.querySelector("ul.checklist");
+        const above = place.previousElementSibling;
+        if (above && /^H[2-6]$/.test(above.tagName)) place = above;
+        place.before(note(variant, key));
+        noted.add(variant);
+      }
+    }
+  };
+
+  document.addEventListener("htmx:load", (event) => enhance(event.detail && event.detail.elt));
+  enhance(document);
+})();

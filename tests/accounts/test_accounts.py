@@ -208,7 +208,7 @@ def test_opt_in_email_when_a_saved_article_is_re_reviewed(
     checker = reviewer()
     with django_capture_on_commit_callbacks(execute=True):
         workflow.start_review(revision, checker)
-        workflow.approve(revision, checker, attested=True)
+        workflow.approve(revision, checker, attested=True, pemat_reason="Not rated in this test.")
     re_reviewed = [m for m in mail.outbox if m.subject.startswith("Reviewed again")]
     assert [m.to for m in re_reviewed] == [["wants@example.com"]]
     assert article.get_absolute_url() in re_reviewed[0].body
@@ -250,7 +250,9 @@ def test_delete_account_needs_the_password_and_leaves_nothing_personal(
     revision = article.revisions.get()
     with django_capture_on_commit_callbacks(execute=True):
         workflow.start_review(revision, checker)
-        workflow.approve(revision, checker, "All good.", attested=True)
+        workflow.approve(
+            revision, checker, "All good.", attested=True, pemat_reason="Not rated in this test."
+        )
     SavedArticle.objects.create(user=checker, article=article)
     client.force_login(checker)
 

@@ -24,7 +24,13 @@ def approved(people, sources=(), **fields):
         sources=sources, state=Revision.State.SUBMITTED, author=people["author"], **fields
     )
     workflow.start_review(revision, people["checker"])
-    workflow.approve(revision, people["checker"], "Checked.", attested=True)
+    workflow.approve(
+        revision,
+        people["checker"],
+        "Checked.",
+        attested=True,
+        pemat_reason="Not rated in this test.",
+    )
     revision.refresh_from_db()
     return revision
 

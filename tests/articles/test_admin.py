@@ -24,7 +24,7 @@ def live():
         state=State.SUBMITTED, author=author, texts={"patient": "Low doses work well."}
     )
     workflow.start_review(first, checker)
-    workflow.approve(first, checker, attested=True)
+    workflow.approve(first, checker, attested=True, pemat_reason="Not rated in this test.")
     second = workflow.start_revision(first.article, author)
     variant = second.variants.get(audience__slug="patient")
     variant.body_markdown = "Low doses work about as well."
@@ -101,7 +101,7 @@ def test_editors_start_a_new_revision_from_the_article(client, live):
 
     checker = reviewer(email="checks.second@example.com")
     workflow.start_review(second, checker)
-    workflow.approve(second, checker, attested=True)
+    workflow.approve(second, checker, attested=True, pemat_reason="Not rated in this test.")
     response = client.post(url, follow=True)
     assert "Revision 3 started as a draft, copied from revision 2." in text_of(response)
     third = first.article.revisions.get(number=3)

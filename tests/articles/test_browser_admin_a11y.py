@@ -20,7 +20,9 @@ pytestmark = [
 def editor_pages(article):
     other = Article.objects.get(slug="isotretinoin-5-mg-for-mild-adult-acne")
     reviewed = other.revisions.get()
-    workflow.approve(reviewed, reviewed.assigned_reviewer, attested=True)
+    workflow.approve(
+        reviewed, reviewed.assigned_reviewer, attested=True, pemat_reason="Not rated in this test."
+    )
     draft = workflow.start_revision(other, reviewed.author)
     source = Source.objects.get(key="aad-2024")
     return [

@@ -97,8 +97,13 @@ def test_a_new_guideline_edition_sends_the_article_back_and_a_reviewer_clears_it
 
 
 def approve(page, comment):
-    """Approve from the review page: tick that everything was read, then confirm."""
+    """Approve from the review page: tick that everything was read, give the reason to approve
+    without the PEMAT-P check (tests/articles/test_browser_at_a_glance.py rates texts), then
+    confirm."""
     page.get_by_label("I have read every reading level and checked the references").check()
+    page.get_by_label(re.compile("Your reason to approve it as it is")).fill(
+        "Not rated in this test."
+    )
     page.get_by_role("button", name="Continue to approve…").click()
     expect(page.locator(".approve-confirm")).to_contain_text("You are approving revision")
     page.get_by_label("Comment for the audit trail (optional)").fill(comment)

@@ -54,7 +54,9 @@ def patient_preview(page):
 
 def test_the_workbench_from_draft_to_readers(browser, live_server, demo_article):
     live = demo_article.shown_revision()
-    workflow.approve(live, live.assigned_reviewer, attested=True)
+    workflow.approve(
+        live, live.assigned_reviewer, attested=True, pemat_reason="Not rated in this test."
+    )
     replacement = SourceFactory(
         key="journey-source",
         kind=Source.Kind.DRUG_INFORMATION,
@@ -149,6 +151,10 @@ def test_the_workbench_from_draft_to_readers(browser, live_server, demo_article)
     expect(review.locator(f"text={COMMENT}").first).to_be_visible()
     expect(review.locator(".review-comment").first).to_contain_text("Resolved by")
     review.get_by_label("I have read every reading level and checked the references").check()
+    # Not rated with PEMAT-P here (test_browser_at_a_glance.py rates texts): a reason instead.
+    review.get_by_label(re.compile("Your reason to approve it as it is")).fill(
+        "Not rated in this test."
+    )
     review.get_by_role("button", name="Continue to approve…").click()
     expect(review.locator(".approve-confirm")).to_contain_text("the patient text")
     shoot(review, "4-confirm-1280")

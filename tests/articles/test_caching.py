@@ -55,7 +55,9 @@ def test_an_approval_shows_on_the_next_request(client, people):
     article = revision.article
     assert "Not yet checked by a doctor" in text_of(page(client, article))
     assert "Not yet checked by a doctor" in text_of(page(client, article))  # from the cache
-    workflow.approve(revision, people["checker"], "Checked.", attested=True)
+    workflow.approve(
+        revision, people["checker"], "Checked.", attested=True, pemat_reason="Not rated here."
+    )
     text = said(page(client, article))
     assert "Not yet checked by a doctor" not in text
     assert "Medically reviewed: checked by Dr. Rowan Reviewer, MD, FAAD" in text

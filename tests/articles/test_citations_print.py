@@ -19,8 +19,9 @@ from articles.models import Audience, Revision
 from articles.seo import absolute
 from tests.factories import SourceFactory, revision_with_content
 
-# Measured: the demo article's patient version printed to A4 by Chromium with static/css/print.css.
-PATIENT_HANDOUT_PAGES = 7
+# Measured: the demo article's patient version printed to A4 by Chromium with static/css/print.css
+# (8 since it holds a comparison table and a checklist; print.css sets them compactly).
+PATIENT_HANDOUT_PAGES = 8
 PHONE = {"width": 375, "height": 800}
 
 

@@ -212,14 +212,18 @@ def test_approving_with_comments_not_sent_is_refused(under_review, cast):
     first = comment_on(under_review, cast["reviewer"])
     comment_on(under_review, cast["reviewer"], block=1, body="Which acne?")
     with pytest.raises(workflow.TransitionError) as refused:
-        workflow.approve(under_review, cast["reviewer"], attested=True)
+        workflow.approve(
+            under_review, cast["reviewer"], attested=True, pemat_reason="Not rated in this test."
+        )
     assert str(refused.value) == (
         "You have 2 comments not sent: request changes to send them, or delete them."
     )
     assert under_review.state == State.UNDER_REVIEW
     workflow.delete_comment(first, cast["reviewer"])
     with pytest.raises(workflow.TransitionError, match="You have 1 comment not sent"):
-        workflow.approve(under_review, cast["reviewer"], attested=True)
+        workflow.approve(
+            under_review, cast["reviewer"], attested=True, pemat_reason="Not rated in this test."
+        )
 
 
 def test_a_reviewer_taking_a_review_over_may_drop_what_the_last_one_left(under_review, cast):
@@ -227,11 +231,18 @@ def test_a_reviewer_taking_a_review_over_may_drop_what_the_last_one_left(under_r
     admin = UserFactory(email="admin@example.com", is_superuser=True, is_staff=True)
     workflow.reassign(under_review, admin, "Away.", reviewer=cast["other_reviewer"].pk)
     with pytest.raises(workflow.TransitionError, match="This revision has 1 comment not sent"):
-        workflow.approve(under_review, cast["other_reviewer"], attested=True)
+        workflow.approve(
+            under_review,
+            cast["other_reviewer"],
+            attested=True,
+            pemat_reason="Not rated in this test.",
+        )
     with pytest.raises(workflow.TransitionError, match="Only the reviewer who wrote"):
         workflow.edit_comment(left, cast["other_reviewer"], "Mine.")
     workflow.delete_comment(left, cast["other_reviewer"])
-    workflow.approve(under_review, cast["other_reviewer"], attested=True)
+    workflow.approve(
+        under_review, cast["other_reviewer"], attested=True, pemat_reason="Not rated in this test."
+    )
     assert under_review.state == State.APPROVED
 
 

@@ -345,7 +345,12 @@ def test_an_approval_racing_a_new_revision_never_loses_the_correction():
 
         (approve_kind, _), (start_kind, started) = _race(
             lambda pk=second.pk: workflow.approve(
-                Revision.objects.get(pk=pk), checker, "Checked.", State.UNDER_REVIEW, attested=True
+                Revision.objects.get(pk=pk),
+                checker,
+                "Checked.",
+                State.UNDER_REVIEW,
+                attested=True,
+                pemat_reason="Not rated in this test.",
             ),
             lambda article=article: workflow.start_revision(
                 Article.objects.get(pk=article.pk), starter
@@ -388,7 +393,12 @@ def test_an_approval_racing_a_source_change_is_flagged_or_refused_never_silently
 
         (approve_kind, approval), (record_kind, recorded) = _race(
             lambda pk=second.pk: workflow.approve(
-                Revision.objects.get(pk=pk), checker, "Checked.", State.UNDER_REVIEW, attested=True
+                Revision.objects.get(pk=pk),
+                checker,
+                "Checked.",
+                State.UNDER_REVIEW,
+                attested=True,
+                pemat_reason="Not rated in this test.",
             ),
             lambda source=source, edition=f"2025 edition, round {round_number}": (
                 record_source_change(
@@ -650,6 +660,7 @@ def _interval_save_racing_approval(client, author, checker, round_number, delays
             "Checked.",
             State.UNDER_REVIEW,
             attested=True,
+            pemat_reason="Not rated in this test.",
         ),
         delays=delays,
     )

@@ -208,8 +208,14 @@ def test_a_staff_admin_reassigns_and_both_reviewers_are_told(
 
     # The review is now Dr. Backup's: the old holder cannot decide it, the new one can.
     with pytest.raises(workflow.TransitionError, match="Only the reviewer assigned"):
-        workflow.approve(held, holder, attested=True)
-    workflow.approve(held, backup, "Checked every reference.", attested=True)
+        workflow.approve(held, holder, attested=True, pemat_reason="Not rated in this test.")
+    workflow.approve(
+        held,
+        backup,
+        "Checked every reference.",
+        attested=True,
+        pemat_reason="Not rated in this test.",
+    )
     held.refresh_from_db()
     assert held.state == State.APPROVED
     assert held.approved_by == backup

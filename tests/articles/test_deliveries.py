@@ -142,6 +142,7 @@ def approve_in_the_admin(client, revision, checker):
             "attested": "yes",
             "comment": "All checked.",
             "expected_state": State.UNDER_REVIEW,
+            "pemat_reason": "Not rated in this test.",
         },
     )
     return said(landed(client, done))
@@ -271,7 +272,7 @@ def test_in_development_emails_go_at_once_and_each_is_recorded_as_sent(
     saver = UserFactory(email="saver@example.com")
     revision.article.saved_by.create(user=saver, notify_on_review=True)
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.approve(revision, checker, attested=True)
+        workflow.approve(revision, checker, attested=True, pemat_reason="Not rated in this test.")
     assert sorted(m.to[0] for m in mail.outbox) == ["author@example.com", "saver@example.com"]
     deliveries = EmailDelivery.objects.order_by("recipient")
     assert [(d.recipient, d.status, d.attempts) for d in deliveries] == [
@@ -287,7 +288,7 @@ def test_in_development_a_failed_email_waits_for_staff_to_retry_it(
 ):
     revision, checker = under_review
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.approve(revision, checker, attested=True)
+        workflow.approve(revision, checker, attested=True, pemat_reason="Not rated in this test.")
     revision.refresh_from_db()
     assert revision.state == State.APPROVED
     delivery = EmailDelivery.objects.get()
@@ -350,7 +351,7 @@ def test_staff_list_is_read_only_quick_and_hidden_from_editors_and_reviewers(
 @pytest.mark.django_db
 def test_a_try_queued_for_an_attempt_already_made_does_nothing(under_review):
     revision, checker = under_review
-    workflow.approve(revision, checker, attested=True)
+    workflow.approve(revision, checker, attested=True, pemat_reason="Not rated in this test.")
     event = revision.events.get(action="approve")
     notifications.send_for(event.pk)
     delivery = EmailDelivery.objects.get()

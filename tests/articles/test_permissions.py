@@ -56,7 +56,13 @@ def test_permission_matrix(client, people, action, persona):
 
     response = client.post(
         reverse("admin:articles_revision_act", args=[revision.pk]),
-        {"action": action, "comment": "A comment.", "expected_state": state, "attested": "yes"},
+        {
+            "action": action,
+            "comment": "A comment.",
+            "expected_state": state,
+            "attested": "yes",
+            "pemat_reason": "Not rated in this test.",
+        },
     )
 
     revision.refresh_from_db()

@@ -374,7 +374,9 @@ def test_reply_events_keep_the_revisions_audit_trail_replayable(demo_article, pe
     replies.submit_reply(question, people["editor"], REPLY, PUBLIC)
     replies.approve_reply(question, people["checker"], attested=True)
     assert workflow.replay(revision.events.all()) == revision.state == "under_review"
-    workflow.approve(revision, revision.assigned_reviewer, attested=True)
+    workflow.approve(
+        revision, revision.assigned_reviewer, attested=True, pemat_reason="Not rated here."
+    )
     replies.publish(question, people["editor"])
     revision.refresh_from_db()
     assert workflow.replay(revision.events.all()) == revision.state == "approved"

@@ -160,7 +160,10 @@ def test_a_one_phrase_change_in_the_demo_text_is_one_change_shown_in_its_paragra
     assert not list(root.all("h2"))
     assert [h.words() for h in root.all("h4")] == [b.text for b in source if b.tag == "h3"]
     assert len(list(root.all("li"))) == sum(b.tag == "li" for b in source)
-    assert len(list(root.all("p"))) == sum(b.tag == "p" for b in source) + 1  # + next link
+    # A table's caption prints as a paragraph, each of its rows as a card.
+    assert len(list(root.all("p"))) == sum(b.tag in ("p", "caption") for b in source) + 1
+    cards = [n for n in root.all("div") if "diff-table-row" in n.classes]
+    assert len(cards) == sum(b.tag == "tr" for b in source) == 9
 
     # Folded: all but the change, a block either side, and the heading it sits under.
     shown = [n.words() for n in outside_folds(root) if n.tag in ("p", "li", "h3", "h4")]
@@ -168,7 +171,7 @@ def test_a_one_phrase_change_in_the_demo_text_is_one_change_shown_in_its_paragra
     assert shown[1].startswith("A low dose does not lower the risk")
     assert shown[2].startswith("Change 1 of 1")
     assert shown[3] == "Act"
-    assert shown[4] == "From the Guidelines"
+    assert shown[4] == "How do the two doses compare?"
     assert len(shown) == 5
     summaries = [s.words() for s in root.all("summary")]
     assert summaries[0] == "2 unchanged paragraphs"
@@ -290,7 +293,9 @@ def test_equal_texts_have_no_changes_and_everything_folded():
     ]
     assert "<a " not in diff.html and "<del>" not in diff.html and "<ins>" not in diff.html
     [summary] = root.all("summary")
-    assert summary.words() == "11 unchanged headings, 26 paragraphs and 20 list items"
+    assert summary.words() == (
+        "16 unchanged headings, 28 paragraphs, 1 table caption, 9 table rows and 30 list items"
+    )
     one = diff_audience("<p>Same.</p>", "<p>Same.</p>", id_prefix="x").html
     assert "<summary>1 unchanged paragraph</summary>" in one
 
@@ -299,9 +304,13 @@ def test_a_first_revision_is_one_change_all_added():
     diff = diff_audience("", PATIENT, id_prefix="patient")
     assert (diff.changes, diff.anchors) == (1, ["patient-change-1"])
     root = tree(diff.html)
-    blocks = [n for n in root.all() if n.tag in ("p", "li", "h3", "h4")]
+    blocks = [
+        n
+        for n in root.all()
+        if n.tag in ("p", "li", "h3", "h4") or (n.tag == "div" and "diff-table-row" in n.classes)
+    ]
     assert len(blocks) == len(split_blocks(PATIENT))
-    assert all(n.classes == ["block-added"] for n in blocks)
+    assert all(n.classes[0] == "block-added" for n in blocks)
     assert blocks[0].attrs["id"] == "patient-change-1" and blocks[0].tag == "h3"
     assert "<details" not in diff.html and "<del>" not in diff.html
 

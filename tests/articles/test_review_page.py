@@ -100,7 +100,10 @@ def test_the_confirmation_names_what_is_approved_and_the_event_records_the_tick(
 ):
     revision, checker = under_review
     client.force_login(checker)
-    confirm = client.post(approve_url(revision), {"attested": "yes", "comment": "All checked."})
+    confirm = client.post(
+        approve_url(revision),
+        {"attested": "yes", "comment": "All checked.", "pemat_reason": "Not rated in this test."},
+    )
     assert confirm.status_code == 200
     text = said(confirm)
     assert f"You are approving revision {revision.number} of “{revision.title}”" in text
@@ -119,6 +122,7 @@ def test_the_confirmation_names_what_is_approved_and_the_event_records_the_tick(
             "attested": "yes",
             "comment": "All checked.",
             "expected_state": State.UNDER_REVIEW,
+            "pemat_reason": "Not rated in this test.",
         },
     )
     page = landed(client, done)
@@ -183,7 +187,7 @@ def second_round():
         texts={"patient": "## Doses\n\nLow doses work well.\n\nAsk your doctor."},
     )
     workflow.start_review(first, checker)
-    workflow.approve(first, checker, attested=True)
+    workflow.approve(first, checker, attested=True, pemat_reason="Not rated in this test.")
     second = workflow.start_revision(first.article, author)
     variant = second.variants.get(audience__slug="patient")
     variant.body_markdown = "## Doses\n\nLow doses work nearly as well.\n\nAsk your doctor."

@@ -49,7 +49,13 @@ def approve_new_revision(article, people, **content):
         draft.save(update_fields=list(content))
     workflow.submit(draft, people["author"], "A clearer question.")
     workflow.start_review(draft, people["second_checker"])
-    workflow.approve(draft, people["second_checker"], "Checked again.", attested=True)
+    workflow.approve(
+        draft,
+        people["second_checker"],
+        "Checked again.",
+        attested=True,
+        pemat_reason="Not rated in this test.",
+    )
     draft.refresh_from_db()
     return draft
 
@@ -499,7 +505,9 @@ def test_a_stale_first_draft_form_does_not_write_its_old_title_back(client, peop
     draft.save(update_fields=["title"])
     workflow.submit(draft, people["author"], "First version.")
     workflow.start_review(draft, people["checker"])
-    workflow.approve(draft, people["checker"], attested=True)
+    workflow.approve(
+        draft, people["checker"], attested=True, pemat_reason="Not rated in this test."
+    )
 
     response = client.post(url, data)
     assert response.status_code == 302, said(response)[:500]

@@ -38,7 +38,13 @@ def new_revision(revision, people, change_summary="Updated."):
     draft = workflow.start_revision(revision.article, people["author"])
     workflow.submit(draft, people["author"], change_summary)
     workflow.start_review(draft, people["second_checker"])
-    workflow.approve(draft, people["second_checker"], "Checked again.", attested=True)
+    workflow.approve(
+        draft,
+        people["second_checker"],
+        "Checked again.",
+        attested=True,
+        pemat_reason="Not rated in this test.",
+    )
     draft.refresh_from_db()
     return draft
 
@@ -541,7 +547,13 @@ def test_a_revision_submitted_before_the_change_cannot_be_approved(people, guide
     new_edition(guideline, people["recorder"])
     events = draft.events.count()
     with pytest.raises(workflow.TransitionError) as refused:
-        workflow.approve(draft, people["second_checker"], "Fine.", attested=True)
+        workflow.approve(
+            draft,
+            people["second_checker"],
+            "Fine.",
+            attested=True,
+            pemat_reason="Not rated in this test.",
+        )
     assert f"A source this revision cites changed after it was submitted ({GUIDELINE_NAME})" in str(
         refused.value
     )
@@ -558,7 +570,11 @@ def test_a_revision_submitted_before_the_change_cannot_be_approved(people, guide
     assert draft.citations.get().version.edition == "2026 update"
     workflow.start_review(draft, people["second_checker"])
     workflow.approve(
-        draft, people["second_checker"], "Checked against the 2026 update.", attested=True
+        draft,
+        people["second_checker"],
+        "Checked against the 2026 update.",
+        attested=True,
+        pemat_reason="Not rated in this test.",
     )
     draft.refresh_from_db()
     live.refresh_from_db()

@@ -43,7 +43,13 @@ def test_the_whole_path_writes_one_event_per_step(draft, cast):
     workflow.submit(draft, cast["author"], "First version.")
     workflow.start_review(draft, cast["reviewer"])
     assert draft.assigned_reviewer == cast["reviewer"]
-    workflow.approve(draft, cast["reviewer"], "Checked against every source.", attested=True)
+    workflow.approve(
+        draft,
+        cast["reviewer"],
+        "Checked against every source.",
+        attested=True,
+        pemat_reason="Not rated in this test.",
+    )
     draft.refresh_from_db()
     assert draft.state == State.APPROVED
     assert draft.approved_by_label == "Dr. Rowan Reviewer, MD, FAAD"
@@ -77,7 +83,12 @@ def test_request_changes_then_resubmit(draft, cast):
     [
         (lambda r, c: workflow.submit(r, c["author"], "  "), "Write a change summary"),
         (lambda r, c: workflow.start_review(r, c["reviewer"]), "is draft"),
-        (lambda r, c: workflow.approve(r, c["reviewer"], attested=True), "is draft"),
+        (
+            lambda r, c: workflow.approve(
+                r, c["reviewer"], attested=True, pemat_reason="Not rated in this test."
+            ),
+            "is draft",
+        ),
         (lambda r, c: workflow.submit(r, c["reviewer"], "x"), "Only editors"),
         (lambda r, c: workflow.perform("publish", r, c["author"]), "not a review action"),
     ],
@@ -101,7 +112,9 @@ def test_only_the_assigned_reviewer_decides(draft, cast):
     workflow.submit(draft, cast["author"], "First version.")
     workflow.start_review(draft, cast["reviewer"])
     with pytest.raises(workflow.TransitionError, match="Only the reviewer assigned"):
-        workflow.approve(draft, cast["other_reviewer"], attested=True)
+        workflow.approve(
+            draft, cast["other_reviewer"], attested=True, pemat_reason="Not rated in this test."
+        )
 
 
 def test_nobody_approves_their_own_work(draft, cast):
@@ -115,7 +128,7 @@ def test_nobody_approves_their_own_work(draft, cast):
     Revision.objects.filter(pk=draft.pk).update(state=State.UNDER_REVIEW, assigned_reviewer=both)
     draft.refresh_from_db()
     with pytest.raises(workflow.TransitionError, match="another medical reviewer"):
-        workflow.approve(draft, both, attested=True)
+        workflow.approve(draft, both, attested=True, pemat_reason="Not rated in this test.")
 
 
 def test_approving_needs_a_public_name_and_credentials(draft, cast):
@@ -126,7 +139,9 @@ def test_approving_needs_a_public_name_and_credentials(draft, cast):
         workflow.TransitionError,
         match="Ask a staff admin to set them on your account",
     ):
-        workflow.approve(draft, anonymous_reviewer, attested=True)
+        workflow.approve(
+            draft, anonymous_reviewer, attested=True, pemat_reason="Not rated in this test."
+        )
 
 
 def test_submitting_needs_every_audience(cast):
@@ -151,7 +166,7 @@ def test_content_is_frozen_after_submission(draft, cast):
 def test_new_revision_copies_the_live_one(draft, cast):
     workflow.submit(draft, cast["author"], "First version.")
     workflow.start_review(draft, cast["reviewer"])
-    workflow.approve(draft, cast["reviewer"], attested=True)
+    workflow.approve(draft, cast["reviewer"], attested=True, pemat_reason="Not rated in this test.")
     second_editor = editor()
     new = workflow.start_revision(draft.article, second_editor)
     assert (new.number, new.state, new.copied_from) == (2, State.DRAFT, draft)
@@ -211,7 +226,9 @@ def test_notifications_one_email_per_person_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         workflow.submit(draft, cast["author"], "Cited.")
         workflow.start_review(draft, cast["reviewer"])
-        workflow.approve(draft, cast["reviewer"], attested=True)
+        workflow.approve(
+            draft, cast["reviewer"], attested=True, pemat_reason="Not rated in this test."
+        )
     approved = [m for m in mail.outbox if m.subject.startswith("Approved")]
     assert [m.to for m in approved] == [[cast["author"].email]]
 
@@ -220,7 +237,13 @@ def test_a_stale_form_cannot_overwrite_a_newer_state(draft, cast):
     workflow.submit(draft, cast["author"], "First version.")
     workflow.start_review(draft, cast["reviewer"])
     stale = Revision.objects.get(pk=draft.pk)  # loaded by the second tab
-    workflow.approve(draft, cast["reviewer"], expected_state=State.UNDER_REVIEW, attested=True)
+    workflow.approve(
+        draft,
+        cast["reviewer"],
+        expected_state=State.UNDER_REVIEW,
+        attested=True,
+        pemat_reason="Not rated in this test.",
+    )
     with pytest.raises(workflow.ConflictError, match="Someone else changed"):
         workflow.request_changes(stale, cast["reviewer"], "No!", expected_state=State.UNDER_REVIEW)
     stale.refresh_from_db()
@@ -243,7 +266,13 @@ def test_two_reviewers_at_once_exactly_one_wins_on_postgresql(cast, second):
             barrier.wait()
             own = Revision.objects.get(pk=revision.pk)
             workflow.perform(
-                name, own, cast["reviewer"], "Comment.", State.UNDER_REVIEW, attested=True
+                name,
+                own,
+                cast["reviewer"],
+                "Comment.",
+                State.UNDER_REVIEW,
+                attested=True,
+                pemat_reason="Not rated in this test.",
             )
             outcomes.append("ok")
         except workflow.TransitionError as error:
@@ -267,7 +296,7 @@ def test_two_reviewers_at_once_exactly_one_wins_on_postgresql(cast, second):
 def test_one_revision_in_progress_and_an_older_one_cannot_undo_a_newer_approval(draft, cast):
     workflow.submit(draft, cast["author"], "First version.")
     workflow.start_review(draft, cast["reviewer"])
-    workflow.approve(draft, cast["reviewer"], attested=True)
+    workflow.approve(draft, cast["reviewer"], attested=True, pemat_reason="Not rated in this test.")
     second = workflow.start_revision(draft.article, cast["author"])
     with pytest.raises(
         workflow.OpenRevisionExists,
@@ -276,7 +305,9 @@ def test_one_revision_in_progress_and_an_older_one_cannot_undo_a_newer_approval(
         workflow.start_revision(draft.article, cast["author"])
     workflow.submit(second, cast["author"], "Edits.")
     workflow.start_review(second, cast["reviewer"])
-    workflow.approve(second, cast["reviewer"], attested=True)
+    workflow.approve(
+        second, cast["reviewer"], attested=True, pemat_reason="Not rated in this test."
+    )
     draft.refresh_from_db()
     assert draft.review_due_at is None  # only the live revision is due for review
     assert draft.article.live_revision() == second
@@ -286,7 +317,9 @@ def test_one_revision_in_progress_and_an_older_one_cannot_undo_a_newer_approval(
     )
     Revision.objects.filter(pk=stale.pk).update(assigned_reviewer=cast["reviewer"])
     with pytest.raises(workflow.TransitionError, match="Revision 2 was approved after this one"):
-        workflow.approve(stale, cast["reviewer"], attested=True)
+        workflow.approve(
+            stale, cast["reviewer"], attested=True, pemat_reason="Not rated in this test."
+        )
 
 
 def test_submitting_needs_the_key_facts(cast):
@@ -302,7 +335,7 @@ def test_key_facts_are_rendered_once_at_save_and_copied_to_the_next_revision(dra
     )
     workflow.submit(draft, cast["author"], "First version.")
     workflow.start_review(draft, cast["reviewer"])
-    workflow.approve(draft, cast["reviewer"], attested=True)
+    workflow.approve(draft, cast["reviewer"], attested=True, pemat_reason="Not rated in this test.")
     second = workflow.start_revision(draft.article, cast["author"])
     assert (second.answer, second.pregnancy_warning_html) == (
         draft.answer,

@@ -60,7 +60,7 @@ def sent_back(author, checker, **fields):
 
 def approved(author, checker, **fields):
     revision = under_review(author, checker, **fields)
-    workflow.approve(revision, checker, attested=True)
+    workflow.approve(revision, checker, attested=True, pemat_reason="Not rated in this test.")
     return revision
 
 
@@ -140,7 +140,7 @@ def test_since_is_when_the_revision_entered_its_state(cast):
     bare = revision_with_content(author=cast["author"])  # test data: no events
     assert Revision.objects.with_since().get(pk=bare.pk).since == bare.created_at
 
-    workflow.approve(revision, cast["me"], attested=True)
+    workflow.approve(revision, cast["me"], attested=True, pemat_reason="Not rated in this test.")
     due = timezone.now() - datetime.timedelta(days=3)
     flagged_at = timezone.now() - datetime.timedelta(days=1)
     Revision.objects.filter(pk=revision.pk).update(review_due_at=due)
@@ -471,9 +471,17 @@ def demo_work(demo_credentials, demo_article):
     author = User.objects.get(email="editor@example.com")
     checker = User.objects.get(email="reviewer@example.com")
     flagged = demo_article.open_revision()  # under review by the demo reviewer
-    workflow.approve(flagged, checker, "Checked every claim.", attested=True)
+    workflow.approve(
+        flagged,
+        checker,
+        "Checked every claim.",
+        attested=True,
+        pemat_reason="Not rated in this test.",
+    )
     low_dose = Article.objects.get(slug="isotretinoin-5-mg-for-mild-adult-acne").open_revision()
-    workflow.approve(low_dose, checker, "Checked.", attested=True)
+    workflow.approve(
+        low_dose, checker, "Checked.", attested=True, pemat_reason="Not rated in this test."
+    )
     new_edition(Source.objects.get(key="aad-2024"), author)
     # Test data: the low-dose article is overdue rather than flagged.
     Revision.objects.filter(pk=low_dose.pk).update(

@@ -133,5 +133,13 @@ class Command(BaseCommand):
         workflow.submit(revision, author, summary)
         if spec["state"] in (Revision.State.UNDER_REVIEW, Revision.State.APPROVED):
             workflow.start_review(revision, checker)
+            for slug, check in demo_data.PEMAT_CHECKS.get(spec["slug"], {}).items():
+                workflow.record_assessment(
+                    revision,
+                    checker,
+                    Audience.objects.get(slug=slug),
+                    check["ratings"],
+                    check["note"],
+                )
         if spec["state"] == Revision.State.APPROVED:
             workflow.approve(revision, checker, attested=True)
