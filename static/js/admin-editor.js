@@ -1,3 +1,14 @@
+// Under DEBUG, django-htmx adds a helper that shows any 400 response as the whole page (for
+// Django's error pages). Here a 400 is a form sent back with what to fix, swapped in place as
+// in production, so it must not reach that helper: stopped on its way down, htmx still swaps it.
+document.addEventListener(
+  "htmx:beforeOnLoad",
+  (event) => {
+    if (event.detail && event.detail.xhr && event.detail.xhr.status === 400) event.stopPropagation();
+  },
+  true,
+);
+
 // The revision editor in the admin (templates/admin/articles/revision/change_form.html).
 // Without JavaScript every preview shows the text as last saved; these only improve on that.
 (() => {

@@ -1,3 +1,14 @@
+// Under DEBUG, django-htmx adds a helper that shows any 400 response as the whole page (for
+// Django's error pages). Here a 400 is a form sent back with what to fix, swapped in place as
+// in production, so it must not reach that helper: stopped on its way down, htmx still swaps it.
+document.addEventListener(
+  "htmx:beforeOnLoad",
+  (event) => {
+    if (event.detail && event.detail.xhr && event.detail.xhr.status === 400) event.stopPropagation();
+  },
+  true,
+);
+
 // Applies a new text size at once when the preferences form saves in place (htmx sends the
 // size in an HX-Trigger event). Without JavaScript the page reloads with the size applied.
 document.addEventListener("textSizeChanged", (event) => {

@@ -262,3 +262,19 @@ def test_the_editor_triages_a_question_and_drafts_a_reply(
     shoot(page, f"admin-question-approved-{width}", full_page=True)
     context.close()
     assert Question.objects.get(email="asker@example.com").status == Question.Status.ANSWERED
+
+
+def test_with_debug_on_a_question_sent_back_is_swapped_in_place_not_over_the_page(
+    browser, live_server, demo_article, settings
+):
+    """Under DEBUG (make run), django-htmx's helper would show a 400 as the whole page; the
+    form's errors must still come back in place, with the article around them."""
+    settings.DEBUG = True
+    page = browser.new_context(base_url=live_server.url).new_page()
+    page.goto(demo_article.get_absolute_url())
+    page.get_by_label("Your question", exact=True).fill("Too short")
+    with page.expect_response(lambda r: r.url.endswith("/ask/") and r.status == 400):
+        page.get_by_role("button", name="Send my question").click()
+    expect(page.locator("#ask-problems")).to_contain_text("Your question is too short")
+    expect(page.locator("main #ask #ask-form")).to_have_count(1)
+    expect(page.locator("#variant")).to_have_count(1)
