@@ -162,7 +162,7 @@ def test_without_javascript_the_checklist_is_a_plain_list(browser, live_server, 
     checklist = page.locator("ul.checklist").first
     expect(checklist.locator("li")).to_have_count(5)
     expect(checklist.locator("li").first).to_have_text(FIRST_QUESTION)
-    assert page.locator("input[type=checkbox]").count() == 0
+    assert checklist.locator("input[type=checkbox]").count() == 0
     assert page.locator(".checklist-note").count() == 0
     assert checklist.evaluate("l => getComputedStyle(l).listStyleType") == "disc"
     # The table needs no script to stack.
