@@ -62,8 +62,6 @@ from django.template import Context, RequestContext, engines
 from django.utils.cache import (
     add_never_cache_headers,
     get_conditional_response,
-    patch_cache_control,
-    patch_vary_headers,
 )
 from django.utils.safestring import mark_safe
 
@@ -342,12 +340,14 @@ def page_response(request, key, render, reader_context, *, text_size) -> HttpRes
     elif stateless and ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
         response = HttpResponse(page.gzipped(given_values(request, page, {}, lambda: size)))
         response["Content-Encoding"] = "gzip"
-        patch_vary_headers(response, ["Accept-Encoding"])
     else:
         response = HttpResponse(fill_in(request, page, holes, lambda: size))
+    # A response made just now has none of these yet: set, not patched (patching parses first).
     response["ETag"] = etag
-    patch_cache_control(response, private=True, no_cache=True)
-    patch_vary_headers(response, ["Cookie"])
+    response["Cache-Control"] = "private, no-cache"
+    response["Vary"] = (
+        "Accept-Encoding, Cookie" if response.has_header("Content-Encoding") else "Cookie"
+    )
     return response
 
 

@@ -1,4 +1,4 @@
-"""The article page's two queries, compiled to SQL once per thread.
+"""The article page's one query, compiled to SQL once per thread.
 
 Django turns a QuerySet into SQL on every evaluation. For the page's first query (the shown
 revision, `RevisionQuerySet.shown_first`, with its article and approver) that compiling took
@@ -9,12 +9,15 @@ stays the one statement of the rule; only its compiling is done once.
 """
 
 import hashlib
+import json
 import threading
 from dataclasses import dataclass
 from functools import cached_property
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery, TextField, Value
+from django.db.models.aggregates import StringAgg
+from django.db.models.functions import Cast, JSONArray
 from django.utils import timezone
 
 from .models import Article, Audience, Revision, SavedArticle
@@ -93,13 +96,36 @@ SHOWN_FIELDS = (
 )
 
 
+AUDIENCE_FIELDS = tuple(field.attname for field in Audience._meta.concrete_fields)
+
+
+def _every_audience():
+    """Every audience's row, as one text: a JSON array of its fields a line (in no particular
+    order: `audiences_from` sorts them)."""
+    return (
+        Audience.objects.order_by()
+        .annotate(everyone=Value(1))
+        .values("everyone")  # one group: the whole table
+        .annotate(
+            rows=StringAgg(Cast(JSONArray(*AUDIENCE_FIELDS), TextField()), delimiter=Value("\n"))
+        )
+        .values("rows")
+    )
+
+
 def _shown(slug, user=None):
-    shown = Revision.objects.filter(article__slug=slug).shown_first()
+    """The shown revision's row (SHOWN_FIELDS), every audience (`_every_audience`), and for a
+    `user` whether they saved the article: a page's whole key in one round trip."""
+    shown = (
+        Revision.objects.filter(article__slug=slug)
+        .shown_first()
+        .annotate(audience_rows=Subquery(_every_audience()))
+    )
     if user is not None:
         saved = SavedArticle.objects.filter(user_id=user, article=OuterRef("article"))
         shown = shown.annotate(is_saved=Exists(saved))
-        return shown.values_list(*SHOWN_FIELDS, "is_saved")[:1]
-    return shown.values_list(*SHOWN_FIELDS)[:1]
+        return shown.values_list(*SHOWN_FIELDS, "audience_rows", "is_saved")[:1]
+    return shown.values_list(*SHOWN_FIELDS, "audience_rows")[:1]
 
 
 # Only the due date is read as a date (is the review overdue?); the other values only name the
@@ -118,6 +144,7 @@ class Shown:
 
     values: tuple
     is_saved: bool
+    audiences: "Audiences"
 
     def __getattr__(self, name):
         try:
@@ -147,16 +174,17 @@ class Shown:
 
 def shown_revision(slug: str, user=None) -> Shown | None:
     """One query: the revision readers see of the article at `slug` (None when it is not
-    public), and for a signed-in `user` whether they saved the article."""
+    public), every audience, and for a signed-in `user` whether they saved the article."""
+    count = len(SHOWN_FIELDS)
     if user is not None and user.is_authenticated:
         rows = _shown_to_user.rows(slug=slug, user=user.pk)
-        return Shown(rows[0][:-1], bool(rows[0][-1])) if rows else None
-    rows = _shown_to_anyone.rows(slug=slug)
-    return Shown(rows[0], False) if rows else None
-
-
-AUDIENCE_FIELDS = tuple(field.attname for field in Audience._meta.concrete_fields)
-_audiences = Prepared(lambda: Audience.objects.values_list(*AUDIENCE_FIELDS))
+    else:
+        rows = _shown_to_anyone.rows(slug=slug)
+    if not rows:
+        return None
+    row = rows[0]
+    is_saved = bool(row[count + 1]) if len(row) > count + 1 else False
+    return Shown(row[:count], is_saved, audiences_from(row[count] or ""))
 
 
 class Audiences(list):
@@ -166,17 +194,26 @@ class Audiences(list):
     fingerprint = ""
 
 
-_audience_lists = {}  # rows -> Audiences: the same rows give the same (read-only) objects
+_audience_lists = {}  # text -> Audiences: the same rows give the same (read-only) objects
+_AUDIENCE_MODEL_FIELDS = [Audience._meta.get_field(name) for name in AUDIENCE_FIELDS]
+_ORDER = (AUDIENCE_FIELDS.index("order"), AUDIENCE_FIELDS.index("id"))
 
 
-def audiences(using=DEFAULT_DB_ALIAS) -> Audiences:
-    """Every audience, in order (one query)."""
-    rows = tuple(_audiences.rows(using))
-    found = _audience_lists.get(rows)
+def audiences_from(text: str, using=DEFAULT_DB_ALIAS) -> Audiences:
+    """Every audience, in order, from `_every_audience`'s text."""
+    found = _audience_lists.get(text)
     if found is None:
+        rows = [
+            tuple(
+                field.to_python(value)
+                for field, value in zip(_AUDIENCE_MODEL_FIELDS, row, strict=True)
+            )
+            for row in (json.loads(line) for line in text.splitlines() if line)
+        ]
+        rows.sort(key=lambda row: tuple(row[i] for i in _ORDER))
         found = Audiences(Audience.from_db(using, AUDIENCE_FIELDS, row) for row in rows)
         found.fingerprint = hashlib.sha256(repr(rows).encode()).hexdigest()
         if len(_audience_lists) > 16:  # wording edited many times in one process's life
             _audience_lists.clear()
-        _audience_lists[rows] = found
+        _audience_lists[text] = found
     return found

@@ -67,8 +67,8 @@ def article_detail(request, slug):
     block and the new URL to push; a plain form gets redirected to that URL. Staff may add
     `?revision=<number>` to preview any revision, never cached.
 
-    Readers get the page from the cache (articles/caching.py): two queries (the shown revision
-    with its article, and the audiences: articles/page_queries.py) name it, and only this
+    Readers get the page from the cache (articles/caching.py): one query (the shown revision
+    with its article, and the audiences: articles/page_queries.py) names it, and only this
     reader's parts are rendered per request.
     """
     params = request.POST if request.method == "POST" else request.GET
@@ -83,7 +83,7 @@ def article_detail(request, slug):
     shown = page_queries.shown_revision(slug, reader)
     if shown is None:
         raise Http404("No such article.")
-    audiences = page_queries.audiences()
+    audiences = shown.audiences
     audience = chosen_audience(request, audiences, params)
 
     def audience_url():

@@ -106,22 +106,30 @@ TEMPLATES = [
     },
 ]
 
-# PostgreSQL connections: persistent, one per gunicorn thread, checked at the start of each
-# request (CONN_HEALTH_CHECKS). bench/db_connections.py measured the choices under gunicorn gthread
-# (2 workers x 4 threads, 16 clients, the article page, medians of 3-4 interleaved rounds on a
-# busy 2-core machine): no persistence 40-49 req/s; persistent 83-84 req/s; psycopg's pool
-# (max_size 4 per worker) 81-89 req/s with the same latency and connections; a pool of 2 per
-# worker 72 req/s. Persistent and pooled are equal within the run-to-run noise, so the default is
-# persistent: no extra dependency, and with a database that stops answering a reader waits only
-# for the connect timeout, not for a pool checkout as well. DJANGO_DB_POOL_MAX_SIZE > 0 switches
-# to the pool to cap connections per process (it needs `pip install "psycopg[pool]"`).
-# A database that accepts connections and never answers must give readers the site's 503 page
-# within seconds, not hang the worker: libpq's connect_timeout bounds the handshake, and a
-# server-side statement_timeout bounds any one query (both below gunicorn's 30 s worker timeout;
-# a long migration can run with DJANGO_DB_STATEMENT_TIMEOUT_MS=0, which sets none).
+# PostgreSQL connections: persistent, one per gunicorn thread, checked at the start of each request
+# (CONN_HEALTH_CHECKS; isoapp/postgresql/base.py checks without a query). bench/db_connections.py
+# measured the choices under gunicorn gthread (2 workers x 4 threads, 16 clients, the article page,
+# medians of 3-4 interleaved rounds on a busy 2-core machine): no persistence 40-49 req/s;
+# persistent 83-84 req/s; psycopg's pool (max_size 4 per worker) 81-89 req/s with the same latency
+# and connections; a pool of 2 per worker 72 req/s. Persistent and pooled are equal within the run-
+# to-run noise, so the default is persistent: no extra dependency, and with a database that stops
+# answering a reader waits only for the connect timeout, not for a pool checkout as well.
+# DJANGO_DB_POOL_MAX_SIZE > 0 switches to the pool to cap connections per process (it needs `pip
+# install "psycopg[pool]"`). A database that accepts connections and never answers must give readers
+# the site's 503 page within seconds, not hang the worker: libpq's connect_timeout bounds the
+# handshake, and a server-side statement_timeout bounds any one query (both below gunicorn's 30 s
+# worker timeout; a long migration can run with DJANGO_DB_STATEMENT_TIMEOUT_MS=0, which sets none).
 DB_CONNECT_TIMEOUT = int(os.environ.get("DJANGO_DB_CONNECT_TIMEOUT") or "3")
 DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DJANGO_DB_STATEMENT_TIMEOUT_MS") or "15000")
 DB_POOL_MAX_SIZE = int(os.environ.get("DJANGO_DB_POOL_MAX_SIZE") or "0")
+# Prepared statements: a query the site sends again and again (the article page's, a
+# reader's session) is parsed and planned once per connection, not on each request. On the
+# bench's 10,000 articles the article page's query took 0.50 ms unprepared, 0.20 ms prepared
+# (bench/RESULTS.md): PostgreSQL spent more time planning it than running it. psycopg prepares a
+# query on its Nth run (DJANGO_DB_PREPARE_THRESHOLD, default 5), which needs server-side
+# parameter binding. Empty turns both off (Django's defaults), as a pooler in transaction mode
+# that can't keep prepared statements (PgBouncer before 1.21) needs.
+DB_PREPARE_THRESHOLD = os.environ.get("DJANGO_DB_PREPARE_THRESHOLD", "5").strip()
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
@@ -130,8 +138,13 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a health check that needs no round trip (isoapp/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "isoapp.postgresql"
     _db_options = DATABASES["default"].setdefault("OPTIONS", {})
     _db_options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
+    if DB_PREPARE_THRESHOLD:
+        _db_options["server_side_binding"] = True
+        _db_options["prepare_threshold"] = int(DB_PREPARE_THRESHOLD)
     if DB_STATEMENT_TIMEOUT_MS:
         _db_options["options"] = " ".join(
             filter(

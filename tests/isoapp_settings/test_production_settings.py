@@ -114,6 +114,7 @@ def test_the_production_settings_say_what_they_read():
     assert shown["proxies"] == 1 and shown["ip_header"] is None
     assert shown["db"]["connect_timeout"] == 3
     assert "-c statement_timeout=15000" in shown["db"]["options"]
+    assert shown["db"]["server_side_binding"] is True and shown["db"]["prepare_threshold"] == 5
     assert shown["age"] == 60
     assert shown["mail"]["OPTIONS"]["host"] == "smtp.example.org"
     assert shown["mail"]["OPTIONS"]["use_tls"] is True
@@ -126,6 +127,19 @@ def test_the_production_settings_say_what_they_read():
         DJANGO_TRUSTED_CLIENT_IP_HEADER="CF-Connecting-IP",
     )
     assert behind_cloudflare.stdout.split() == ["0", "CF-Connecting-IP"]
+
+
+def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler():
+    production = env_file(".env.production.example")
+    production["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
+    show = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "o = s.DATABASES['default']['OPTIONS']; "
+        "print(o.get('server_side_binding'), o.get('prepare_threshold'))"
+    )
+    assert run(None, code=show, **production).stdout.split() == ["True", "5"]
+    production["DJANGO_DB_PREPARE_THRESHOLD"] = ""
+    assert run(None, code=show, **production).stdout.split() == ["None", "None"]
 
 
 def test_every_variable_the_settings_read_is_documented():
