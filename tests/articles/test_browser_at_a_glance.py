@@ -248,7 +248,7 @@ def test_the_reviewer_rates_a_text_on_the_review_page_and_sees_both_scores(
     row = page.locator("#text-patient .ct-block").filter(has_text="Pregnancy rules").first
     expect(row).to_be_visible()
     expect(row.locator(".table-card-label").first).to_have_text("Low dose:")
-    expect(row).to_contain_text("have a pregnancy test each month")  # the patient's words
+    expect(row).to_contain_text("from 1 month before until 1 month after")  # the patient's words
     row.scroll_into_view_if_needed()
     shoot(page, "review-table-rows-1280")
 

@@ -142,6 +142,16 @@ def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler():
     assert run(None, code=show, **production).stdout.split() == ["None", "None"]
 
 
+def test_a_worker_freezes_what_it_loaded_so_full_collections_skip_it():
+    production = env_file(".env.production.example")
+    production["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
+    code = "import gc, isoapp.wsgi; print(gc.get_freeze_count(), len(gc.get_objects()))"
+    result = run(None, code=code, **production)
+    assert result.returncode == 0, result.stderr
+    frozen, still_tracked = map(int, result.stdout.split())
+    assert frozen > 50_000 and still_tracked < 1_000  # the URLconf and admin included
+
+
 def test_every_variable_the_settings_read_is_documented():
     source = (ROOT / "isoapp" / "settings.py").read_text()
     read = set(re.findall(r'(?:os\.environ\.get|env_bool|env_list)\(\s*"([A-Z0-9_]+)"', source))
