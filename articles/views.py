@@ -79,12 +79,12 @@ def article_detail(request, slug):
     if preview_number:
         return article_preview(request, slug, preview_number)
     # A reader without a session is nobody in particular: not even their session is opened.
-    reader = None if caching.is_stateless(request) else request.user
-    shown = page_queries.shown_revision(slug, reader)
+    stateless = caching.is_stateless(request)
+    shown = page_queries.shown_revision(slug, None if stateless else request.user)
     if shown is None:
         raise Http404("No such article.")
     audiences = shown.audiences
-    audience = chosen_audience(request, audiences, params)
+    audience = chosen_audience(request, audiences, params, stateless=stateless)
 
     def audience_url():
         return f"{shown.article.get_absolute_url()}?audience={audience.slug}"
@@ -120,13 +120,14 @@ def article_detail(request, slug):
 TEMPLATE = "articles/article_detail.html"
 
 
-def chosen_audience(request, audiences, params):
+def chosen_audience(request, audiences, params, *, stateless=False):
     """The audience in `?audience=` (or the posted one), else the reader's saved choice (read
-    only then: a reader who never chose has no session to read), else the default."""
+    only then, and never for a `stateless` reader: without a session they chose nothing),
+    else the default."""
     asked = params.get("audience", "")
     if any(option.slug == asked for option in audiences):
         return Audience.pick(audiences, asked)
-    return Audience.pick(audiences, saved_audience(request))
+    return Audience.pick(audiences, "" if stateless else saved_audience(request))
 
 
 def is_partial(request):
