@@ -1,6 +1,6 @@
 """The article page's one query, compiled to SQL once per thread.
 
-Django turns a QuerySet into SQL on every evaluation. For the page's first query (the shown
+Django turns a QuerySet into SQL on every evaluation. For the page's query (the shown
 revision, `RevisionQuerySet.shown_first`, with its article and approver) that compiling took
 longer than running it: in the profile of a cached page it was the largest single cost
 (bench/RESULTS.md). `Prepared` builds the QuerySet once with placeholder values, keeps its SQL
@@ -137,7 +137,7 @@ _shown_to_user = Prepared(_shown, convert=_DUE, slug=SLUG, user=USER)
 
 @dataclass(frozen=True)
 class Shown:
-    """The revision readers see of an article, as the page's first query reads it: enough to
+    """The revision readers see of an article, as the page's query reads it: enough to
     name the cached page (`articles.caching.page_key`) and fill in its holes. `revision()`
     fetches the whole revision, for rendering the page when the cache misses. Values are as the
     database gives them (dates as text on SQLite), but for `review_due_at`."""
@@ -208,7 +208,9 @@ def audiences_from(text: str, using=DEFAULT_DB_ALIAS) -> Audiences:
                 field.to_python(value)
                 for field, value in zip(_AUDIENCE_MODEL_FIELDS, row, strict=True)
             )
-            for row in (json.loads(line) for line in text.splitlines() if line)
+            # Only "\n" ends a line: JSON escapes it inside a value, but not U+2028 or U+0085,
+            # which str.splitlines() would split on.
+            for row in (json.loads(line) for line in text.split("\n") if line)
         ]
         rows.sort(key=lambda row: tuple(row[i] for i in _ORDER))
         found = Audiences(Audience.from_db(using, AUDIENCE_FIELDS, row) for row in rows)

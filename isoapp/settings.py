@@ -127,9 +127,9 @@ DB_POOL_MAX_SIZE = int(os.environ.get("DJANGO_DB_POOL_MAX_SIZE") or "0")
 # bench's 10,000 articles the article page's query took 0.50 ms unprepared, 0.20 ms prepared
 # (bench/RESULTS.md): PostgreSQL spent more time planning it than running it. psycopg prepares a
 # query on its Nth run (DJANGO_DB_PREPARE_THRESHOLD, default 5), which needs server-side
-# parameter binding. Empty turns both off (Django's defaults), as a pooler in transaction mode
-# that can't keep prepared statements (PgBouncer before 1.21) needs.
-DB_PREPARE_THRESHOLD = os.environ.get("DJANGO_DB_PREPARE_THRESHOLD", "5").strip()
+# parameter binding. Empty or 0 turns both off (Django's defaults), as a pooler in transaction
+# mode that can't keep prepared statements (PgBouncer before 1.21) needs.
+DB_PREPARE_THRESHOLD = int(os.environ.get("DJANGO_DB_PREPARE_THRESHOLD", "5").strip() or "0")
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
@@ -144,7 +144,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _db_options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
     if DB_PREPARE_THRESHOLD:
         _db_options["server_side_binding"] = True
-        _db_options["prepare_threshold"] = int(DB_PREPARE_THRESHOLD)
+        _db_options["prepare_threshold"] = DB_PREPARE_THRESHOLD
     if DB_STATEMENT_TIMEOUT_MS:
         _db_options["options"] = " ".join(
             filter(

@@ -11,6 +11,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.db.models import F
 from django.middleware.csrf import _unmask_cipher_token
 from django.template import engines
 from django.test import Client
@@ -116,6 +117,34 @@ def test_new_audience_wording_shows_on_the_next_request(client):
     Audience.objects.filter(slug="patient").update(disclaimer="Ask your own pharmacist first.")
     assert "Ask your own pharmacist first." in text_of(page(client, article))
     assert "Ask your own pharmacist first." in text_of(page(client, article, **HTMX))
+
+
+def test_audience_wording_with_any_line_separator_keeps_every_page_up(client):
+    """Pasted text can carry U+2028, U+2029 or U+0085: the audiences come to the page as JSON
+    lines, which must not be cut there."""
+    article = revision_with_content(state=Revision.State.SUBMITTED).article
+    pasted = "Ask first.\u2028Then ask again.\x85And\u2029once more.\nNew line."
+    Audience.objects.filter(slug="patient").update(disclaimer=pasted, label="Patient\u2028")
+    for headers in ({}, HTMX):
+        response = page(client, article, **headers)
+        assert response.status_code == 200
+        assert "Then ask again." in text_of(response)
+
+
+def test_a_new_default_or_order_of_audiences_shows_on_the_next_request(client):
+    article = revision_with_content(
+        texts={"student": "Student words.", "patient": "Patient words."},
+        state=Revision.State.SUBMITTED,
+    ).article
+    assert "Patient words." in text_of(page(client, article))
+    Audience.objects.update(is_default=False)
+    Audience.objects.filter(slug="student").update(is_default=True)
+    assert "Student words." in text_of(page(client, article))
+    order = [a.slug for a in Audience.objects.order_by("order", "pk")]
+    Audience.objects.update(order=F("order") + 10)
+    Audience.objects.filter(slug=order[-1]).update(order=0)
+    options = page(client, article).content.decode().split('name="audience" value="')[1:]
+    assert options[0].startswith(order[-1])
 
 
 def test_a_preference_change_shows_on_the_next_request(client):

@@ -3,8 +3,9 @@ and a connection the server ended is still found and replaced (PostgreSQL only).
 
 import time
 
+import psycopg
 import pytest
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections
 
 pytestmark = [
     pytest.mark.django_db,
@@ -68,3 +69,33 @@ def test_a_connection_the_server_ended_is_replaced_before_the_next_query(kept):
     with kept.cursor() as cursor:  # a new connection: the reader's request goes through
         cursor.execute("SELECT pg_backend_pid()")
         assert cursor.fetchone()[0] != pid
+
+
+def test_after_a_failed_query_a_new_connection_prepares_its_statements_again(kept):
+    """A migration that changes a column a prepared query returns makes PostgreSQL refuse that
+    prepared statement on every connection that has it; `SELECT 1` still works there. The
+    connection is replaced at the end of the request, and the next request's query runs."""
+    params = kept.get_connection_params()
+    admin = psycopg.connect(
+        **{key: params[key] for key in ("dbname", "user", "host", "port") if params.get(key)},
+        autocommit=True,
+    )
+    admin.execute("CREATE TABLE isoapp_prepared_probe (value integer)")
+    admin.execute("INSERT INTO isoapp_prepared_probe VALUES (1)")
+    query = "SELECT value FROM isoapp_prepared_probe WHERE value >= %s"
+    try:
+        for _ in range(8):  # prepared from the fifth run (DJANGO_DB_PREPARE_THRESHOLD)
+            with kept.cursor() as cursor:
+                cursor.execute(query, [0])
+        admin.execute("ALTER TABLE isoapp_prepared_probe ALTER COLUMN value TYPE bigint")
+        refused = pytest.raises(DatabaseError, match="cached plan must not change result type")
+        with refused, kept.cursor() as cursor:
+            cursor.execute(query, [0])
+        kept.close_if_unusable_or_obsolete()  # the end of that request
+        start_of_request(kept)
+        with kept.cursor() as cursor:
+            cursor.execute(query, [0])
+            assert cursor.fetchall() == [(1,)]
+    finally:
+        admin.execute("DROP TABLE isoapp_prepared_probe")
+        admin.close()

@@ -138,8 +138,9 @@ def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler():
         "print(o.get('server_side_binding'), o.get('prepare_threshold'))"
     )
     assert run(None, code=show, **production).stdout.split() == ["True", "5"]
-    production["DJANGO_DB_PREPARE_THRESHOLD"] = ""
-    assert run(None, code=show, **production).stdout.split() == ["None", "None"]
+    for off in ("", "0"):  # as with the pool size and the statement timeout, 0 is off
+        production["DJANGO_DB_PREPARE_THRESHOLD"] = off
+        assert run(None, code=show, **production).stdout.split() == ["None", "None"]
 
 
 def test_a_worker_freezes_what_it_loaded_so_full_collections_skip_it():
