@@ -1,8 +1,11 @@
 """Site-wide middleware of the isoapp project itself (the apps keep their own)."""
 
 from django.conf import settings
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.messages.storage import default_storage
 from django.middleware.gzip import GZipMiddleware
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject, empty
 
 
 class ServedBy:
@@ -41,4 +44,24 @@ class GZipPublicPages(GZipMiddleware):
     def process_response(self, request, response):
         if request.path_info.startswith(self.uncompressed):
             return response
+        return super().process_response(request, response)
+
+
+class LazyMessageMiddleware(MessageMiddleware):
+    """Django's MessageMiddleware, with each request's message storage made when first used.
+
+    Django makes the storage for every request (a cookie signer and a session storage each
+    time), though most requests neither add a message nor show one: a reader's article page
+    without a session never does. Here `request._messages` is made on first use, through
+    `messages.add_message`, `get_messages` or the `messages` context processor, and a request
+    that never used it leaves its cookie and session alone, as Django's would.
+    """
+
+    def process_request(self, request):
+        request._messages = SimpleLazyObject(lambda: default_storage(request))
+
+    def process_response(self, request, response):
+        storage = getattr(request, "_messages", None)
+        if isinstance(storage, SimpleLazyObject) and storage._wrapped is empty:
+            return response  # never used: nothing read, nothing added, nothing to store
         return super().process_response(request, response)

@@ -72,7 +72,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.preferences.KeepChoicesAfterSignOutMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's, with the storage made on first use (most requests never use it).
+    "isoapp.middleware.LazyMessageMiddleware",
     # Inside sessions, auth and messages, so its pages render like any other.
     "isoapp.request_guard.ReadablePageForEmptyErrors",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
