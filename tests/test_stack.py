@@ -550,8 +550,10 @@ def test_with_one_instance_killed_mid_load_gets_keep_working_and_no_acknowledged
         saver = pool.submit(save_each, reader.copy())
         time.sleep(1.0)
         os.killpg(stack.pid("web2"), signal.SIGSTOP)  # master and workers: requests wait
-        time.sleep(0.5)
-        os.killpg(stack.pid("web2"), signal.SIGKILL)  # and die unanswered
+        try:
+            time.sleep(0.5)
+        finally:  # never left stopped: stack-down's SIGTERM would wait out its timeout
+            os.killpg(stack.pid("web2"), signal.SIGKILL)  # and die unanswered
         killed.set()
         acknowledged, refused = saver.result(timeout=60)
         time.sleep(1.0)
