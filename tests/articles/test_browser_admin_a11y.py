@@ -113,4 +113,13 @@ def test_a_refusal_on_the_review_page_passes_axe_and_takes_the_focus(
     expect(error).to_be_focused()
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
+    # Side by side with the taller approve form, the send-back form keeps its heading, box and
+    # button together at the top: nothing stretched to fill the row.
+    send_back = page.locator("form.decision-changes")
+    heading = send_back.get_by_role("heading").bounding_box()
+    box = send_back.locator("textarea").bounding_box()
+    button = send_back.get_by_role("button", name="Request changes").bounding_box()
+    approve = page.get_by_role("button", name="Continue to approve…").bounding_box()
+    assert box["y"] - (heading["y"] + heading["height"]) < 60
+    assert button["height"] <= approve["height"] + 2
     context.close()
